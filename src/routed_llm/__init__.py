@@ -1,0 +1,54 @@
+"""routed-llm: cost-aware routing between LLMs, through litellm.
+
+A router scorer estimates how much a prompt needs the strong (expensive) model; a policy
+turns the score into a choice; litellm calls the chosen model. Heavy dependencies
+(litellm, torch, transformers) are imported only when used.
+"""
+
+from routed_llm.accounting import ModelUsage, UsageReport
+from routed_llm.client import AsyncRoutedStream, RoutedClient, RoutedResponse, RoutedStream
+from routed_llm.decision import RoutingDecision
+from routed_llm.errors import (
+    ArtifactError,
+    ConfigurationError,
+    InvalidPromptError,
+    NotFittedError,
+    ProviderError,
+    RoutedLLMError,
+    ScorerError,
+    UnknownRouterError,
+)
+from routed_llm.pricing import ModelPrice
+from routed_llm.prompts import prompt_text
+from routed_llm.routing import ThresholdPolicy, calibrate
+from routed_llm.scorers import BaseScorer, RandomScorer, RouterScorer, available_scorers, resolve_scorer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArtifactError",
+    "AsyncRoutedStream",
+    "BaseScorer",
+    "ConfigurationError",
+    "InvalidPromptError",
+    "ModelPrice",
+    "ModelUsage",
+    "NotFittedError",
+    "ProviderError",
+    "RandomScorer",
+    "RoutedClient",
+    "RoutedLLMError",
+    "RoutedResponse",
+    "RoutedStream",
+    "RouterScorer",
+    "RoutingDecision",
+    "ScorerError",
+    "ThresholdPolicy",
+    "UnknownRouterError",
+    "UsageReport",
+    "__version__",
+    "available_scorers",
+    "calibrate",
+    "prompt_text",
+    "resolve_scorer",
+]

@@ -1,0 +1,188 @@
+"""Saved routers: a directory with ``config.json`` and ``model.safetensors``, never pickle.
+
+Follows huggingface_hub's ``ModelHubMixin`` split: the public ``save_pretrained`` /
+``from_pretrained`` / ``push_to_hub`` live here once, and a scorer implements only the
+private halves (:meth:`ArtifactMixin._state_dict` and :meth:`ArtifactMixin._load_state`).
+Loading is strict: an unknown scorer, a newer format, a missing or extra tensor, or a
+file that does not parse is an :class:`~routed_llm.errors.ArtifactError`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from routed_llm.errors import ArtifactError
+
+__all__ = ["CONFIG_NAME", "FORMAT_VERSION", "WEIGHTS_NAME", "ArtifactMixin", "load_scorer", "read_config"]
+
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "model.safetensors"
+FORMAT_VERSION = 1
+_QUANTILES_KEY = "score_quantiles"
+
+T = TypeVar("T", bound="ArtifactMixin")
+
+
+class ArtifactMixin:
+    """Adds Hugging Face style persistence to a scorer."""
+
+    name: str
+    score_quantiles_: np.ndarray | None
+
+    # -- the private halves a scorer implements -------------------------------------
+    def _state_dict(self) -> dict[str, np.ndarray]:
+        """Learned arrays to store in ``model.safetensors``."""
+        return {}
+
+    def _extra_config(self) -> dict[str, Any]:
+        """JSON-serialisable learned state that is not an array (vocabularies, labels)."""
+        return {}
+
+    def _load_state(self, state: Mapping[str, np.ndarray], extra: Mapping[str, Any]) -> None:
+        """Restore learned state saved by :meth:`_state_dict` and :meth:`_extra_config`."""
+
+    # -- the public halves ------------------------------------------------------------
+    def save_pretrained(self, directory: str | Path, *, metadata: Mapping[str, Any] | None = None) -> Path:
+        """Write the router to ``directory`` (created if needed) and return its path."""
+        from safetensors.numpy import save_file
+
+        path = Path(directory)
+        path.mkdir(parents=True, exist_ok=True)
+        state = {key: np.ascontiguousarray(value) for key, value in self._state_dict().items()}
+        if self.score_quantiles_ is not None:
+            state[_QUANTILES_KEY] = np.asarray(self.score_quantiles_, dtype=np.float64)
+        config = {
+            "format_version": FORMAT_VERSION,
+            "scorer": self.name,
+            "params": self.get_params(),  # type: ignore[attr-defined]
+            "state": self._extra_config(),
+            "tensors": sorted(state),
+            "metadata": dict(metadata or {}),
+        }
+        (path / CONFIG_NAME).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+        save_file(state, str(path / WEIGHTS_NAME))
+        return path
+
+    @classmethod
+    def from_pretrained(cls: type[T], path_or_repo_id: str | Path, *, revision: str | None = None) -> T:
+        """Load a router from a local directory or, failing that, a Hugging Face Hub repo id."""
+        directory = _resolve_directory(path_or_repo_id, revision)
+        config = read_config(directory)
+        if config["scorer"] != cls.name:
+            raise ArtifactError(
+                f"{directory / CONFIG_NAME}: holds a {config['scorer']!r} router, not {cls.name!r}"
+            )
+        return cls._from_config(directory, config)
+
+    def push_to_hub(self, repo_id: str, *, private: bool = True, token: str | None = None) -> str:
+        """Upload the saved router to the Hugging Face Hub; returns the commit URL."""
+        import tempfile
+
+        from huggingface_hub import HfApi
+
+        api = HfApi(token=token)
+        api.create_repo(repo_id, private=private, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            self.save_pretrained(tmp)
+            return str(api.upload_folder(repo_id=repo_id, folder_path=tmp))
+
+    @classmethod
+    def _from_config(cls: type[T], directory: Path, config: Mapping[str, Any]) -> T:
+        try:
+            scorer = cls(**config["params"])
+        except TypeError as exc:
+            raise ArtifactError(f"{directory / CONFIG_NAME}: params do not fit {cls.__name__}: {exc}") from exc
+        state = _read_tensors(directory, config["tensors"])
+        quantiles = state.pop(_QUANTILES_KEY, None)
+        try:
+            scorer._load_state(state, config["state"])
+        except (KeyError, ValueError) as exc:
+            raise ArtifactError(f"{directory}: state does not fit {cls.__name__}: {exc}") from exc
+        scorer.score_quantiles_ = quantiles
+        return scorer
+
+
+def read_config(directory: Path) -> dict[str, Any]:
+    """Parse and check ``config.json``; every problem names the file and the field."""
+    config_path = directory / CONFIG_NAME
+    try:
+        config = json.loads(config_path.read_text())
+    except FileNotFoundError as exc:
+        raise ArtifactError(f"{config_path}: not found; a saved router needs {CONFIG_NAME}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ArtifactError(f"{config_path}: not valid JSON: {exc}") from exc
+    if not isinstance(config, dict):
+        raise ArtifactError(f"{config_path}: expected a JSON object")
+    version = config.get("format_version")
+    if not isinstance(version, int):
+        raise ArtifactError(f"{config_path}: format_version is missing or not an integer")
+    if version > FORMAT_VERSION:
+        raise ArtifactError(
+            f"{config_path}: format_version {version} is newer than this routed-llm supports "
+            f"({FORMAT_VERSION}); upgrade routed-llm"
+        )
+    for field, kind in (("scorer", str), ("params", dict), ("state", dict), ("tensors", list)):
+        if not isinstance(config.get(field), kind):
+            raise ArtifactError(f"{config_path}: field {field!r} is missing or not a {kind.__name__}")
+    return config
+
+
+def load_scorer(path_or_repo_id: str | Path, *, revision: str | None = None) -> Any:
+    """Load any saved router, dispatching on the scorer name in its config."""
+    from routed_llm.scorers.registry import BUILTIN_SCORERS
+
+    directory = _resolve_directory(path_or_repo_id, revision)
+    config = read_config(directory)
+    target = BUILTIN_SCORERS.get(config["scorer"])
+    if target is None:
+        raise ArtifactError(
+            f"{directory / CONFIG_NAME}: unknown scorer {config['scorer']!r}; "
+            f"known: {', '.join(sorted(BUILTIN_SCORERS))}"
+        )
+    module_name, _, attribute = target.partition(":")
+    cls = getattr(importlib.import_module(module_name), attribute)
+    if not issubclass(cls, ArtifactMixin):
+        raise ArtifactError(f"{directory / CONFIG_NAME}: scorer {config['scorer']!r} cannot be loaded from disk")
+    return cls._from_config(directory, config)
+
+
+def _resolve_directory(path_or_repo_id: str | Path, revision: str | None) -> Path:
+    path = Path(path_or_repo_id).expanduser()
+    if path.is_dir():
+        return path
+    if path.exists() or isinstance(path_or_repo_id, Path) or str(path_or_repo_id).count("/") != 1:
+        raise ArtifactError(f"{path}: not a saved router directory (and not a Hub repo id 'owner/name')")
+    try:
+        from huggingface_hub import snapshot_download
+    except ImportError as exc:
+        raise ArtifactError(
+            f"{path_or_repo_id}: no such directory; loading from the Hub needs huggingface_hub"
+        ) from exc
+    try:
+        return Path(snapshot_download(str(path_or_repo_id), revision=revision, allow_patterns=[CONFIG_NAME, WEIGHTS_NAME]))
+    except Exception as exc:  # hub errors are many and version-dependent
+        raise ArtifactError(f"{path_or_repo_id}: could not download from the Hub: {exc}") from exc
+
+
+def _read_tensors(directory: Path, expected: list[Any]) -> dict[str, np.ndarray]:
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    weights = directory / WEIGHTS_NAME
+    if not weights.is_file():
+        raise ArtifactError(f"{weights}: not found")
+    try:
+        state = load_file(str(weights))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise ArtifactError(f"{weights}: corrupt or truncated safetensors file: {exc}") from exc
+    if sorted(state) != sorted(expected):
+        raise ArtifactError(
+            f"{weights}: tensors {sorted(state)} do not match config.json's {sorted(expected)}"
+        )
+    return state

@@ -1,0 +1,452 @@
+"""RoutedClient: score the prompt, choose a model, call it through litellm.
+
+The framework-agnostic engine under every integration. It owns the only routing logic
+in the project, so LangChain, LlamaIndex and the proxy plugin translate messages and
+nothing else.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from routed_llm.accounting import Ledger, UsageReport
+from routed_llm.decision import ModelRole, RoutingDecision
+from routed_llm.errors import ConfigurationError, ProviderError, RoutedLLMError, ScorerError
+from routed_llm.pricing import ModelPrice, PriceBook
+from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, Messages, PromptView, prompt_text
+from routed_llm.routing.threshold import ThresholdPolicy, check_threshold
+from routed_llm.scorers.base import RouterScorer, check_scores
+from routed_llm.scorers.registry import resolve_scorer
+from routed_llm.secrets import redact_mapping, redact_text, secret_values
+
+if TYPE_CHECKING:
+    from litellm import ModelResponse
+
+__all__ = ["AsyncRoutedStream", "RoutedClient", "RoutedResponse", "RoutedStream"]
+
+_ROLES: tuple[ModelRole, ModelRole] = ("strong", "weak")
+
+
+@dataclass(frozen=True)
+class RoutedResponse:
+    """A litellm ``ModelResponse`` with the decision that produced it.
+
+    Attributes not defined here (``choices``, ``usage``, ``model``, ...) are read from the
+    wrapped response, so code written against litellm keeps working.
+    """
+
+    response: ModelResponse
+    decision: RoutingDecision
+
+    @property
+    def message(self) -> Any:
+        return self.response.choices[0].message
+
+    @property
+    def content(self) -> str | None:
+        """The answer's text (``None`` when the model only called tools)."""
+        return self.message.content
+
+    @property
+    def tool_calls(self) -> list[Any]:
+        return list(self.message.tool_calls or [])
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("response", "decision"):
+            raise AttributeError(name)
+        return getattr(self.response, name)
+
+
+class RoutedClient:
+    """Route each request to a strong or a weak model, through litellm.
+
+    Example::
+
+        client = RoutedClient(strong="openai/gpt-4o", weak="ollama/llama3.1",
+                              router="random", threshold=0.5)
+        reply = client.complete([{"role": "user", "content": "Prove Fermat's little theorem"}])
+        reply.decision.model, reply.decision.score, reply.content
+
+    Extra keyword arguments (``api_base``, ``api_key``, ``timeout``, ``num_retries``, ...)
+    go to every litellm call; ``strong_kwargs`` / ``weak_kwargs`` override them per model,
+    and keyword arguments of a single call override both.
+    """
+
+    def __init__(
+        self,
+        strong: str,
+        weak: str,
+        router: str | RouterScorer | None = "random",
+        threshold: float | None = None,
+        *,
+        strong_share: float | None = None,
+        prompt_view: PromptView = "last_user",
+        max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS,
+        strong_kwargs: Mapping[str, Any] | None = None,
+        weak_kwargs: Mapping[str, Any] | None = None,
+        fallback: bool = False,
+        prices: Mapping[str, ModelPrice] | None = None,
+        **litellm_kwargs: Any,
+    ) -> None:
+        for field, model in (("strong", strong), ("weak", weak)):
+            if not isinstance(model, str) or not model.strip():
+                raise ConfigurationError(field, f"must be a litellm model string, got {model!r}")
+        if threshold is not None and strong_share is not None:
+            raise ConfigurationError("threshold", "give either threshold or strong_share, not both")
+        self.strong = strong
+        self.weak = weak
+        self.scorer = resolve_scorer(router)
+        self.policy = ThresholdPolicy(
+            self.scorer.threshold_for_strong_share(strong_share)  # type: ignore[attr-defined]
+            if strong_share is not None
+            else 0.5 if threshold is None else check_threshold(threshold)
+        )
+        prompt_text("x", view=prompt_view, max_chars=max_prompt_chars)  # validates both
+        self.prompt_view: PromptView = prompt_view
+        self.max_prompt_chars = max_prompt_chars
+        self.fallback = fallback
+        self._kwargs: dict[ModelRole, dict[str, Any]] = {
+            "strong": {**litellm_kwargs, **dict(strong_kwargs or {})},
+            "weak": {**litellm_kwargs, **dict(weak_kwargs or {})},
+        }
+        self._secrets = sorted(
+            set(secret_values(self._kwargs["strong"]) + secret_values(self._kwargs["weak"])), key=len, reverse=True
+        )
+        self._prices = PriceBook(prices)
+        self._ledger = Ledger()
+
+    # -- routing without calling -------------------------------------------------------
+    @property
+    def threshold(self) -> float:
+        return self.policy.threshold
+
+    def model_for(self, role: ModelRole) -> str:
+        return self.strong if role == "strong" else self.weak
+
+    def route(
+        self,
+        messages: Messages,
+        *,
+        threshold: float | None = None,
+        strong_share: float | None = None,
+        route_to: ModelRole | None = None,
+    ) -> RoutingDecision:
+        """Score ``messages`` and choose a model, without calling it.
+
+        ``threshold`` or ``strong_share`` override the client's cut-off for this call;
+        ``route_to`` pins the model (the decision then records policy ``forced``), which is
+        how integrations keep one model through an agent run.
+        """
+        started = time.perf_counter()
+        text = self._prompt(messages)
+        score = self._score(text)
+        return self._choose(score, started, threshold, strong_share, route_to)
+
+    async def aroute(
+        self,
+        messages: Messages,
+        *,
+        threshold: float | None = None,
+        strong_share: float | None = None,
+        route_to: ModelRole | None = None,
+    ) -> RoutingDecision:
+        """:meth:`route` for async code: scorers with an ``ascore`` method are awaited."""
+        started = time.perf_counter()
+        text = self._prompt(messages)
+        ascore = getattr(self.scorer, "ascore", None)
+        if ascore is None:
+            score = self._score(text)
+        else:
+            try:
+                score = float(check_scores(await ascore([text]), 1, self.scorer.name)[0])
+            except RoutedLLMError:
+                raise
+            except Exception as exc:
+                raise ScorerError(f"router {self.scorer.name!r} failed: {type(exc).__name__}: {exc}") from exc
+        return self._choose(score, started, threshold, strong_share, route_to)
+
+    # -- calling ----------------------------------------------------------------------------
+    def complete(
+        self,
+        messages: Messages,
+        *,
+        threshold: float | None = None,
+        strong_share: float | None = None,
+        route_to: ModelRole | None = None,
+        **kwargs: Any,
+    ) -> RoutedResponse:
+        """Route and call; ``kwargs`` (``tools``, ``temperature``, ...) go to litellm."""
+        decision = self.route(messages, threshold=threshold, strong_share=strong_share, route_to=route_to)
+        return self.complete_with(decision, messages, **kwargs)
+
+    async def acomplete(
+        self,
+        messages: Messages,
+        *,
+        threshold: float | None = None,
+        strong_share: float | None = None,
+        route_to: ModelRole | None = None,
+        **kwargs: Any,
+    ) -> RoutedResponse:
+        """Async :meth:`complete`."""
+        decision = await self.aroute(messages, threshold=threshold, strong_share=strong_share, route_to=route_to)
+        return await self.acomplete_with(decision, messages, **kwargs)
+
+    def stream(
+        self,
+        messages: Messages,
+        *,
+        threshold: float | None = None,
+        strong_share: float | None = None,
+        route_to: ModelRole | None = None,
+        **kwargs: Any,
+    ) -> RoutedStream:
+        """Route and stream the answer; the stream's ``decision`` is known before the first chunk."""
+        decision = self.route(messages, threshold=threshold, strong_share=strong_share, route_to=route_to)
+        return self.stream_with(decision, messages, **kwargs)
+
+    async def astream(
+        self,
+        messages: Messages,
+        *,
+        threshold: float | None = None,
+        strong_share: float | None = None,
+        route_to: ModelRole | None = None,
+        **kwargs: Any,
+    ) -> AsyncRoutedStream:
+        """Async :meth:`stream`: ``async for chunk in await client.astream(...)``."""
+        decision = await self.aroute(messages, threshold=threshold, strong_share=strong_share, route_to=route_to)
+        return await self.astream_with(decision, messages, **kwargs)
+
+    def complete_with(self, decision: RoutingDecision, messages: Messages, **kwargs: Any) -> RoutedResponse:
+        """Call the model ``decision`` chose (integrations route first, then call)."""
+        import litellm
+
+        chat = _chat_messages(messages)
+        last: Exception | None = None
+        for role in self._attempt_order(decision):
+            try:
+                response = litellm.completion(**self._call_kwargs(role, chat, kwargs))
+            except Exception as exc:
+                last = exc
+                continue
+            return RoutedResponse(response, self._settle(decision, role, response.usage))
+        raise self._failure(decision, last)
+
+    async def acomplete_with(self, decision: RoutingDecision, messages: Messages, **kwargs: Any) -> RoutedResponse:
+        """Async :meth:`complete_with`."""
+        import litellm
+
+        chat = _chat_messages(messages)
+        last: Exception | None = None
+        for role in self._attempt_order(decision):
+            try:
+                response = await litellm.acompletion(**self._call_kwargs(role, chat, kwargs))
+            except Exception as exc:
+                last = exc
+                continue
+            return RoutedResponse(response, self._settle(decision, role, response.usage))
+        raise self._failure(decision, last)
+
+    def stream_with(self, decision: RoutingDecision, messages: Messages, **kwargs: Any) -> RoutedStream:
+        """Stream from the model ``decision`` chose; a failure before the first chunk may fall back."""
+        import litellm
+
+        chat = _chat_messages(messages)
+        last: Exception | None = None
+        for role in self._attempt_order(decision):
+            try:
+                chunks = litellm.completion(**self._call_kwargs(role, chat, kwargs, stream=True))
+            except Exception as exc:
+                last = exc
+                continue
+            return RoutedStream(self, decision, role, chunks)
+        raise self._failure(decision, last)
+
+    async def astream_with(self, decision: RoutingDecision, messages: Messages, **kwargs: Any) -> AsyncRoutedStream:
+        """Async :meth:`stream_with`."""
+        import litellm
+
+        chat = _chat_messages(messages)
+        last: Exception | None = None
+        for role in self._attempt_order(decision):
+            try:
+                chunks = await litellm.acompletion(**self._call_kwargs(role, chat, kwargs, stream=True))
+            except Exception as exc:
+                last = exc
+                continue
+            return AsyncRoutedStream(self, decision, role, chunks)
+        raise self._failure(decision, last)
+
+    # -- accounting -------------------------------------------------------------------------
+    def usage(self) -> UsageReport:
+        """Calls, tokens and cost per model so far, and the always-strong comparison."""
+        return self._ledger.report()
+
+    def litellm_kwargs(self, role: ModelRole) -> dict[str, Any]:
+        """The keyword arguments every call to ``role``'s model gets, secrets masked."""
+        return redact_mapping(self._kwargs[role])
+
+    def __repr__(self) -> str:
+        return (
+            f"RoutedClient(strong={self.strong!r}, weak={self.weak!r}, router={self.scorer.name!r}, "
+            f"threshold={self.threshold!r}, fallback={self.fallback!r}, "
+            f"litellm_kwargs={redact_mapping(self._kwargs['strong'])!r})"
+        )
+
+    # -- internals --------------------------------------------------------------------------
+    def _prompt(self, messages: Messages) -> str:
+        return prompt_text(messages, view=self.prompt_view, max_chars=self.max_prompt_chars)
+
+    def _score(self, text: str) -> float:
+        try:
+            return float(check_scores(self.scorer.score([text]), 1, self.scorer.name)[0])
+        except RoutedLLMError:
+            raise
+        except Exception as exc:
+            raise ScorerError(f"router {self.scorer.name!r} failed: {type(exc).__name__}: {exc}") from exc
+
+    def _choose(
+        self,
+        score: float,
+        started: float,
+        threshold: float | None,
+        strong_share: float | None,
+        route_to: ModelRole | None,
+    ) -> RoutingDecision:
+        if threshold is not None and strong_share is not None:
+            raise ConfigurationError("threshold", "give either threshold or strong_share, not both")
+        if strong_share is not None:
+            cut = self.scorer.threshold_for_strong_share(strong_share)  # type: ignore[attr-defined]
+        else:
+            cut = self.threshold if threshold is None else check_threshold(threshold)
+        if route_to is not None:
+            if route_to not in _ROLES:
+                raise ConfigurationError("route_to", f"must be 'strong', 'weak' or None, got {route_to!r}")
+            role, policy = route_to, "forced"
+        else:
+            role, policy = ("strong" if self.policy.use_strong(score, cut) else "weak"), self.policy.name
+        return RoutingDecision(
+            router=self.scorer.name,
+            score=score,
+            threshold=cut,
+            model=self.model_for(role),
+            role=role,
+            latency_ms=(time.perf_counter() - started) * 1000.0,
+            policy=policy,
+        )
+
+    def _attempt_order(self, decision: RoutingDecision) -> list[ModelRole]:
+        other: ModelRole = "weak" if decision.role == "strong" else "strong"
+        return [decision.role, other] if self.fallback else [decision.role]
+
+    def _call_kwargs(
+        self, role: ModelRole, chat: list[Mapping[str, Any]], call_kwargs: Mapping[str, Any], *, stream: bool = False
+    ) -> dict[str, Any]:
+        merged = {**self._kwargs[role], **call_kwargs, "model": self.model_for(role), "messages": chat}
+        if stream:
+            merged["stream"] = True
+            merged.setdefault("stream_options", {"include_usage": True})
+        return merged
+
+    def _settle(self, decision: RoutingDecision, role: ModelRole, usage: Any) -> RoutingDecision:
+        """Record a finished call and return the decision with its outcome."""
+        prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+        completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+        model = self.model_for(role)
+        cost = self._prices.cost(model, prompt_tokens, completion_tokens)
+        self._ledger.record(
+            model, prompt_tokens, completion_tokens, cost,
+            self._prices.cost(self.strong, prompt_tokens, completion_tokens),
+        )
+        changes: dict[str, Any] = {"cost": cost}
+        if role != decision.role:
+            changes.update(model=model, role=role, routed_model=decision.model)
+        return decision.with_outcome(**changes)
+
+    def _failure(self, decision: RoutingDecision, cause: Exception | None) -> ProviderError:
+        self._ledger.record_failure()
+        tried = [self.model_for(role) for role in self._attempt_order(decision)]
+        detail = redact_text(f"{type(cause).__name__}: {cause}", self._secrets)
+        error = ProviderError(
+            f"{' and '.join(tried)} failed (router {decision.router!r} scored {decision.score:.3f} "
+            f"against threshold {decision.threshold:.3f}, chose {decision.model}): {detail}",
+            models=tried,
+            decision=decision,
+        )
+        error.__cause__ = cause
+        return error
+
+    def _stream_failure(self, decision: RoutingDecision, role: ModelRole, cause: Exception) -> ProviderError:
+        self._ledger.record_failure()
+        model = self.model_for(role)
+        detail = redact_text(f"{type(cause).__name__}: {cause}", self._secrets)
+        error = ProviderError(
+            f"{model} failed mid-stream (router {decision.router!r} chose it): {detail}",
+            models=[model],
+            decision=decision,
+        )
+        error.__cause__ = cause
+        return error
+
+
+class _StreamBase:
+    """Shared state of the sync and async streams: the decision and the final usage."""
+
+    def __init__(self, client: RoutedClient, decision: RoutingDecision, role: ModelRole, chunks: Any) -> None:
+        self._client = client
+        self._routed = decision
+        self._role = role
+        self._chunks = chunks
+        self._usage: Any = None
+        self._settled: RoutingDecision | None = None
+        self.decision = (
+            decision
+            if role == decision.role
+            else decision.with_outcome(model=client.model_for(role), role=role, routed_model=decision.model)
+        )
+        """The routing decision; once the stream is exhausted it also carries the cost."""
+
+    def _observe(self, chunk: Any) -> Any:
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            self._usage = usage
+        return chunk
+
+    def _finish(self) -> None:
+        if self._settled is None:
+            self._settled = self._client._settle(self._routed, self._role, self._usage)
+            self.decision = self._settled
+
+
+class RoutedStream(_StreamBase):
+    """Iterator over litellm stream chunks; errors mid-stream raise :class:`ProviderError`."""
+
+    def __iter__(self) -> Iterator[Any]:
+        try:
+            for chunk in self._chunks:
+                yield self._observe(chunk)
+        except Exception as exc:
+            raise self._client._stream_failure(self.decision, self._role, exc) from exc
+        self._finish()
+
+
+class AsyncRoutedStream(_StreamBase):
+    """Async iterator over litellm stream chunks."""
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        try:
+            async for chunk in self._chunks:
+                yield self._observe(chunk)
+        except Exception as exc:
+            raise self._client._stream_failure(self.decision, self._role, exc) from exc
+        self._finish()
+
+
+def _chat_messages(messages: Messages) -> list[Mapping[str, Any]]:
+    if isinstance(messages, str):
+        return [{"role": "user", "content": messages}]
+    return list(messages)

@@ -1,0 +1,87 @@
+"""The one contract every router scorer honours.
+
+A scorer maps a batch of prompt texts to the probability that the strong model is
+needed. Keeping scoring apart from the cut-off (a policy's job) is what lets one trained
+scorer serve any cost target, as in RouteLLM.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+
+from routed_llm.errors import ConfigurationError, ScorerError
+
+__all__ = ["BaseScorer", "RouterScorer", "check_scores"]
+
+
+@runtime_checkable
+class RouterScorer(Protocol):
+    """Anything with a ``name`` and a batch ``score`` method is a scorer."""
+
+    name: str
+
+    def score(self, prompts: Sequence[str]) -> np.ndarray:
+        """Return one probability in [0, 1] per prompt, shape ``(len(prompts),)``."""
+        ...
+
+
+class BaseScorer:
+    """Shared behaviour for the scorers routed-llm ships.
+
+    Follows scikit-learn's habits: ``__init__`` only stores its arguments (so
+    :meth:`get_params` can read them back), learned state ends in ``_``. A scorer that
+    knows the distribution of its scores (``score_quantiles_``, 101 values for the
+    percentiles 0..100) can turn a target strong-call share into a threshold.
+    """
+
+    name: ClassVar[str] = "base"
+    score_quantiles_: np.ndarray | None = None
+
+    def score(self, prompts: Sequence[str]) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments, read back from same-named attributes."""
+        signature = inspect.signature(type(self).__init__)
+        return {
+            name: getattr(self, name)
+            for name, parameter in signature.parameters.items()
+            if name != "self" and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+        }
+
+    def threshold_for_strong_share(self, strong_share: float) -> float:
+        """The threshold that sends ``strong_share`` of typical traffic to the strong model."""
+        _check_share(strong_share)
+        if self.score_quantiles_ is None:
+            raise ConfigurationError(
+                "strong_share",
+                f"router {self.name!r} carries no score quantiles; pass a threshold, or "
+                "calibrate one with routed_llm.calibrate(scorer, prompts, strong_share)",
+            )
+        levels = np.linspace(0.0, 1.0, len(self.score_quantiles_))
+        return float(np.interp(1.0 - strong_share, levels, self.score_quantiles_))
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{key}={value!r}" for key, value in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
+
+def check_scores(scores: Any, n_prompts: int, scorer_name: str) -> np.ndarray:
+    """Validate a scorer's output so a broken scorer fails loudly, not as a wrong route."""
+    array = np.asarray(scores, dtype=np.float64)
+    if array.shape != (n_prompts,):
+        raise ScorerError(
+            f"scorer {scorer_name!r} returned shape {array.shape} for {n_prompts} prompts"
+        )
+    if not np.all(np.isfinite(array)) or np.any((array < 0.0) | (array > 1.0)):
+        raise ScorerError(f"scorer {scorer_name!r} returned scores outside [0, 1]")
+    return array
+
+
+def _check_share(strong_share: float) -> None:
+    if not isinstance(strong_share, (int, float)) or not 0.0 <= strong_share <= 1.0:
+        raise ConfigurationError("strong_share", f"must be a number in [0, 1], got {strong_share!r}")

@@ -1,0 +1,60 @@
+"""Resolve a router spec (a name, a saved router path or an instance) to a scorer.
+
+Built-in names map to import paths, imported only when asked for, so naming a neural
+router never costs a plain ``import routed_llm`` anything. Third-party scorers register
+through the ``routed_llm.scorers`` entry-point group, which needs no mutable global state.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from routed_llm.errors import ConfigurationError, UnknownRouterError
+from routed_llm.scorers.base import RouterScorer
+
+__all__ = ["BUILTIN_SCORERS", "ENTRY_POINT_GROUP", "available_scorers", "resolve_scorer"]
+
+ENTRY_POINT_GROUP = "routed_llm.scorers"
+
+BUILTIN_SCORERS: Mapping[str, str] = {
+    "random": "routed_llm.scorers.random:RandomScorer",
+}
+
+
+def available_scorers() -> list[str]:
+    """Every name :func:`resolve_scorer` accepts, built-in and from entry points."""
+    names = set(BUILTIN_SCORERS)
+    names.update(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+    return sorted(names)
+
+
+def resolve_scorer(spec: str | RouterScorer | None, **options: Any) -> RouterScorer:
+    """Return a scorer for ``spec``.
+
+    ``spec`` is a scorer instance (returned as is), a registered name (instantiated with
+    ``options``), or the path of a saved router directory (loaded from its artifact).
+    """
+    if spec is None:
+        spec = "random"
+    if not isinstance(spec, str):
+        if isinstance(spec, RouterScorer):
+            return spec
+        raise ConfigurationError(
+            "router", f"expected a name, a path or a RouterScorer instance, got {type(spec).__name__}"
+        )
+    if spec in BUILTIN_SCORERS:
+        module_name, _, attribute = BUILTIN_SCORERS[spec].partition(":")
+        factory = getattr(importlib.import_module(module_name), attribute)
+        return factory(**options)
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        if entry_point.name == spec:
+            return entry_point.load()(**options)
+    if Path(spec).expanduser().is_dir():
+        from routed_llm.artifacts import load_scorer
+
+        return load_scorer(Path(spec).expanduser())
+    raise UnknownRouterError(spec, available_scorers())

@@ -1,0 +1,6 @@
+"""Test doubles users can reuse: a loopback OpenAI-compatible provider and a fake scorer."""
+
+from routed_llm.testing.fake_provider import FakeProvider, FakeReply, RecordedRequest, fake_value_for_schema
+from routed_llm.testing.fake_scorer import FakeScorer
+
+__all__ = ["FakeProvider", "FakeReply", "FakeScorer", "RecordedRequest", "fake_value_for_schema"]
