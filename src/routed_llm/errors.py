@@ -7,18 +7,20 @@ application can catch the library's failures without catching its own bugs::
     ├── ConfigurationError      bad constructor or call argument (names the field)
     │   └── UnknownRouterError  a router spec that names no registered scorer or artifact
     ├── InvalidPromptError      messages that cannot be turned into scorer input
+    ├── DataError               a benchmark file that cannot be read (names file, line, problem)
     ├── ScorerError             a scorer failed while scoring
     │   ├── NotFittedError      a trainable scorer used before ``fit`` or loading
     │   └── ArtifactError       a saved router that is missing, corrupt or incompatible
     └── ProviderError           the chosen model (and the fallback, if any) failed
 
-``ConfigurationError`` and ``InvalidPromptError`` are also ``ValueError`` so that code
-written against plain Python conventions keeps working.
+``ConfigurationError``, ``InvalidPromptError`` and ``DataError`` are also ``ValueError`` so
+that code written against plain Python conventions keeps working.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ArtifactError",
     "ConfigurationError",
+    "DataError",
     "InvalidPromptError",
     "NotFittedError",
     "ProviderError",
@@ -62,6 +65,21 @@ class UnknownRouterError(ConfigurationError):
 
 class InvalidPromptError(RoutedLLMError, ValueError):
     """The messages cannot be turned into the text a scorer sees."""
+
+
+class DataError(RoutedLLMError, ValueError):
+    """A benchmark or label file is malformed; ``path`` and ``line`` say where.
+
+    ``line`` is 1-based, or ``None`` when the problem concerns the whole file (an unknown
+    format, a missing column), so a user can open the file at the offending place.
+    """
+
+    def __init__(self, path: str | Path, line: int | None, problem: str) -> None:
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: {problem}")
+        self.path = str(path)
+        self.line = line
+        self.problem = problem
 
 
 class ScorerError(RoutedLLMError):
