@@ -5,10 +5,15 @@ Follows huggingface_hub's ``ModelHubMixin`` split: the public ``save_pretrained`
 private halves (:meth:`ArtifactMixin._state_dict` and :meth:`ArtifactMixin._load_state`).
 Loading is strict: an unknown scorer, a newer format, a missing or extra tensor, or a
 file that does not parse is an :class:`~routed_llm.errors.ArtifactError`.
+
+A scorer built on a Hugging Face model also needs that model's own non-weight files (a
+tokenizer); it writes them under ``assets/`` (:meth:`ArtifactMixin._save_assets`), and
+``config.json`` records each file's SHA-256 so a changed or missing one is refused too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 from collections.abc import Mapping
@@ -19,8 +24,17 @@ import numpy as np
 
 from routed_llm.errors import ArtifactError
 
-__all__ = ["CONFIG_NAME", "FORMAT_VERSION", "WEIGHTS_NAME", "ArtifactMixin", "load_scorer", "read_config"]
+__all__ = [
+    "ASSETS_DIR",
+    "CONFIG_NAME",
+    "FORMAT_VERSION",
+    "WEIGHTS_NAME",
+    "ArtifactMixin",
+    "load_scorer",
+    "read_config",
+]
 
+ASSETS_DIR = "assets"
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
 FORMAT_VERSION = 1
@@ -47,6 +61,12 @@ class ArtifactMixin:
     def _load_state(self, state: Mapping[str, np.ndarray], extra: Mapping[str, Any]) -> None:
         """Restore learned state saved by :meth:`_state_dict` and :meth:`_extra_config`."""
 
+    def _save_assets(self, directory: Path) -> None:
+        """Write non-weight files a wrapped model needs (a tokenizer) into ``directory``."""
+
+    def _load_assets(self, directory: Path) -> None:
+        """Read what :meth:`_save_assets` wrote; called before :meth:`_load_state`."""
+
     # -- the public halves ------------------------------------------------------------
     def save_pretrained(self, directory: str | Path, *, metadata: Mapping[str, Any] | None = None) -> Path:
         """Write the router to ``directory`` (created if needed) and return its path."""
@@ -57,6 +77,7 @@ class ArtifactMixin:
         state = {key: np.ascontiguousarray(value) for key, value in self._state_dict().items()}
         if self.score_quantiles_ is not None:
             state[_QUANTILES_KEY] = np.asarray(self.score_quantiles_, dtype=np.float64)
+        self._save_assets(path / ASSETS_DIR)
         config = {
             "format_version": FORMAT_VERSION,
             "scorer": self.name,
@@ -65,6 +86,9 @@ class ArtifactMixin:
             "tensors": sorted(state),
             "metadata": dict(metadata or {}),
         }
+        assets = _asset_digests(path / ASSETS_DIR)
+        if assets:
+            config["assets"] = assets
         (path / CONFIG_NAME).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
         save_file(state, str(path / WEIGHTS_NAME))
         return path
@@ -100,7 +124,10 @@ class ArtifactMixin:
             raise ArtifactError(f"{directory / CONFIG_NAME}: params do not fit {cls.__name__}: {exc}") from exc
         state = _read_tensors(directory, config["tensors"])
         quantiles = state.pop(_QUANTILES_KEY, None)
+        _check_assets(directory, config.get("assets", {}))
         try:
+            if config.get("assets"):
+                scorer._load_assets(directory / ASSETS_DIR)
             scorer._load_state(state, config["state"])
         except (KeyError, ValueError) as exc:
             raise ArtifactError(f"{directory}: state does not fit {cls.__name__}: {exc}") from exc
@@ -165,7 +192,7 @@ def _resolve_directory(path_or_repo_id: str | Path, revision: str | None) -> Pat
             f"{path_or_repo_id}: no such directory; loading from the Hub needs huggingface_hub"
         ) from exc
     try:
-        return Path(snapshot_download(str(path_or_repo_id), revision=revision, allow_patterns=[CONFIG_NAME, WEIGHTS_NAME]))
+        return Path(snapshot_download(str(path_or_repo_id), revision=revision, allow_patterns=[CONFIG_NAME, WEIGHTS_NAME, f"{ASSETS_DIR}/*"]))
     except Exception as exc:  # hub errors are many and version-dependent
         raise ArtifactError(f"{path_or_repo_id}: could not download from the Hub: {exc}") from exc
 
@@ -186,3 +213,25 @@ def _read_tensors(directory: Path, expected: list[Any]) -> dict[str, np.ndarray]
             f"{weights}: tensors {sorted(state)} do not match config.json's {sorted(expected)}"
         )
     return state
+
+
+def _asset_digests(assets: Path) -> dict[str, str]:
+    if not assets.is_dir():
+        return {}
+    return {
+        file.relative_to(assets).as_posix(): hashlib.sha256(file.read_bytes()).hexdigest()
+        for file in sorted(assets.rglob("*"))
+        if file.is_file()
+    }
+
+
+def _check_assets(directory: Path, expected: Any) -> None:
+    config_path = directory / CONFIG_NAME
+    if not isinstance(expected, dict):
+        raise ArtifactError(f"{config_path}: field 'assets' is not an object of file digests")
+    found = _asset_digests(directory / ASSETS_DIR)
+    for name, digest in expected.items():
+        if name not in found:
+            raise ArtifactError(f"{directory / ASSETS_DIR / name}: not found, but {CONFIG_NAME} lists it")
+        if found[name] != digest:
+            raise ArtifactError(f"{directory / ASSETS_DIR / name}: content does not match its SHA-256 in {CONFIG_NAME}")
