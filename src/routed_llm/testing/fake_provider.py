@@ -35,6 +35,9 @@ class FakeReply:
     """Answer 200 with a body that is not JSON (a broken upstream)."""
     fail_after_chunks: int | None = None
     """When streaming, drop the connection after this many content chunks."""
+    logprobs: list[dict[str, Any]] | None = None
+    """Per-token entries in OpenAI's format (``{"token", "logprob", "top_logprobs": [...]}``),
+    sent only when the request asks for ``logprobs``, as a provider that supports them does."""
 
 
 @dataclass(frozen=True)
@@ -284,9 +287,11 @@ def _handler_for(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
             message: dict[str, Any] = {"role": "assistant", "content": content}
             if reply.tool_calls:
                 message["tool_calls"] = reply.tool_calls
+            choice: dict[str, Any] = {"index": 0, "message": message, "finish_reason": finish}
+            if body.get("logprobs") and reply.logprobs is not None:
+                choice["logprobs"] = {"content": _logprob_entries(reply.logprobs, body.get("top_logprobs"))}
             self._json(200, {"id": ident, "object": "chat.completion", "created": int(time.time()),
-                             "model": body.get("model"), "usage": usage,
-                             "choices": [{"index": 0, "message": message, "finish_reason": finish}]})
+                             "model": body.get("model"), "usage": usage, "choices": [choice]})
 
         def _stream(self, ident: str, model: str, content: str | None, reply: FakeReply, finish: str,
                     usage: Mapping[str, int] | None) -> None:
@@ -339,6 +344,20 @@ def _handler_for(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
     return Handler
+
+
+def _logprob_entries(entries: list[dict[str, Any]], top: Any) -> list[dict[str, Any]]:
+    """Complete each entry (``bytes``, empty alternatives) and cut alternatives to ``top_logprobs``."""
+    limit = top if isinstance(top, int) else 0
+    completed = []
+    for entry in entries:
+        alternatives = [
+            {"token": alt["token"], "logprob": alt["logprob"], "bytes": list(alt["token"].encode())}
+            for alt in entry.get("top_logprobs", [])
+        ][:limit]
+        completed.append({"token": entry["token"], "logprob": entry["logprob"],
+                          "bytes": list(entry["token"].encode()), "top_logprobs": alternatives})
+    return completed
 
 
 def _fake_embedding(text: str, dim: int = 16) -> list[float]:
