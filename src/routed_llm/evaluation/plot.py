@@ -1,0 +1,57 @@
+"""The quality-versus-strong-share figure, drawn without pyplot's global state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from routed_llm.errors import ConfigurationError
+from routed_llm.evaluation.metrics import RouterMetrics
+
+__all__ = ["plot_curves"]
+
+
+def plot_curves(
+    results: Mapping[str, RouterMetrics],
+    oracle: RouterMetrics,
+    *,
+    strong: str,
+    weak: str,
+    title: str,
+    path: str | Path,
+) -> Path:
+    """Write every router's curve, the two models' lines and the oracle to ``path`` (PNG, SVG...).
+
+    A bare :class:`~matplotlib.figure.Figure` with the Agg canvas needs no display and
+    leaves the process's pyplot backend alone.
+    """
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ConfigurationError("plot", "needs matplotlib: pip install 'routed-llm[eval]'") from None
+
+    figure = Figure(figsize=(9, 5.5), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.axhline(oracle.strong_quality, color="tab:red", linestyle="--", linewidth=1, label=f"{strong} (strong)")
+    axes.axhline(oracle.weak_quality, color="grey", linestyle="--", linewidth=1, label=f"{weak} (weak)")
+    axes.plot(oracle.curve[:, 0] * 100, oracle.curve[:, 1], color="black", linestyle=":",
+              label=f"oracle (APGR {oracle.apgr:.3f})")
+    for name, metrics in results.items():
+        if name == "oracle":
+            continue
+        axes.plot(metrics.curve[:, 0] * 100, metrics.curve[:, 1], linewidth=1.6,
+                  label=f"{name} (APGR {metrics.apgr:.3f})")
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("Strong model calls (%)")
+    axes.set_ylabel("Quality (mean over prompts)")
+    axes.set_title(title)
+    axes.grid(True, alpha=0.3)
+    axes.legend(loc="lower right", fontsize="small")
+    target = Path(path).expanduser()
+    try:
+        figure.savefig(target, dpi=120)
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError("plot", f"cannot write {target}: {exc}") from None
+    return target
