@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 import importlib.util
+import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -114,10 +114,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _score_with_progress(scorer: Any, spec: str, table: BenchmarkTable, batch_size: int) -> np.ndarray:
-    from routed_llm.evaluation.scoring import score_in_batches
-
     from rich.console import Console
     from rich.progress import Progress
+
+    from routed_llm.evaluation.scoring import score_in_batches
 
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task(f"scoring with {spec}", total=len(table))

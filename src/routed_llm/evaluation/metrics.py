@@ -78,7 +78,7 @@ class RouterMetrics:
         """``[[share, quality], ...]`` on an even grid: a compact, comparable form for JSON."""
         shares = np.linspace(0.0, 1.0, points)
         qualities = np.interp(shares, self.curve[:, 0], self.curve[:, 1])
-        return [[round(float(s), 6), float(q)] for s, q in zip(shares, qualities)]
+        return [[round(float(s), 6), float(q)] for s, q in zip(shares, qualities, strict=True)]
 
 
 def quality_curve(scores: np.ndarray, strong: np.ndarray, weak: np.ndarray) -> np.ndarray:
