@@ -1,0 +1,131 @@
+"""The BERT classifier with a tiny randomly initialised BERT and WordPiece vocabulary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from routed_llm.artifacts import load_scorer
+from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
+from routed_llm.scorers.bert import BertScorer, battle_class_indices
+from routed_llm.scorers.registry import resolve_scorer
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+WORDS = "the a cat dog prove theorem integral hello hi what is sum of thanks lemma derive".split()
+HARD = ["prove the theorem", "derive the integral", "prove the lemma", "derive the sum of the integral"]
+EASY = ["hello", "hi thanks", "what is the cat", "hello dog"]
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("tiny-bert")
+    (directory / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]) + "\n")
+    tokenizer = transformers.BertTokenizer(vocab=str(directory / "vocab.txt"))
+    tokenizer.save_pretrained(directory)
+    torch.manual_seed(0)
+    config = transformers.BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1,
+                                     num_attention_heads=2, intermediate_size=64, max_position_embeddings=64)
+    transformers.BertModel(config).save_pretrained(directory)
+    return directory
+
+
+def fitted(tiny_bert: Path, **options: object) -> BertScorer:
+    prompts = (HARD + EASY) * 4
+    labels = (["strong"] * len(HARD) + ["weak"] * len(EASY)) * 4
+    settings = {"epochs": 6, "batch_size": 8, "learning_rate": 3e-3, "max_length": 16, **options}
+    return BertScorer(str(tiny_bert), **settings).fit(prompts, labels)
+
+
+def test_battle_labels_accept_names_and_indices() -> None:
+    np.testing.assert_array_equal(battle_class_indices(["strong", "tie", "weak", 0, 2]), [0, 1, 2, 0, 2])
+    with pytest.raises(ConfigurationError, match=r"labels\[1\]"):
+        battle_class_indices(["strong", "draw"])
+
+
+def test_fit_learns_the_separable_toy_task(tiny_bert: Path) -> None:
+    scorer = fitted(tiny_bert)
+    scores = scorer.score(HARD + EASY)
+    assert scores.shape == (8,) and np.all((scores >= 0) & (scores <= 1))
+    assert scores[: len(HARD)].min() > scores[len(HARD):].max()
+    probabilities = scorer.predict_proba(["prove the theorem"])
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_tie_weight_adds_a_share_of_the_tie_probability(tiny_bert: Path) -> None:
+    scorer = fitted(tiny_bert, epochs=1)
+    probabilities = scorer.predict_proba(EASY)
+    scorer.tie_weight = 0.5
+    np.testing.assert_allclose(scorer.score(EASY), probabilities[:, 0] + 0.5 * probabilities[:, 1], rtol=1e-6)
+
+
+def test_progress_is_reported_per_batch(tiny_bert: Path) -> None:
+    calls: list[tuple[int, int]] = []
+    BertScorer(str(tiny_bert), batch_size=4, max_length=16).fit(HARD + EASY, ["strong"] * 4 + ["tie"] * 4,
+                                                                   progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 2), (2, 2)]
+
+
+def test_save_load_round_trip_scores_identically(tiny_bert: Path, tmp_path: Path) -> None:
+    scorer = fitted(tiny_bert, epochs=1)
+    scorer.score_quantiles_ = np.linspace(0, 1, 101)
+    directory = scorer.save_pretrained(tmp_path / "router")
+    assert (directory / "assets" / "tokenizer" / "tokenizer_config.json").is_file()
+    assert not list(directory.rglob("*.bin")) and not list(directory.rglob("*.pkl"))
+    loaded = load_scorer(directory)
+    assert isinstance(loaded, BertScorer)
+    np.testing.assert_allclose(loaded.score(HARD + EASY), scorer.score(HARD + EASY), atol=1e-6)
+    np.testing.assert_allclose(loaded.score_quantiles_, scorer.score_quantiles_)
+    assert resolve_scorer(str(directory)).name == "bert"
+    assert BertScorer.from_pretrained(directory).get_params() == scorer.get_params()
+
+
+def test_corrupted_or_mismatched_artifacts_are_refused(tiny_bert: Path, tmp_path: Path) -> None:
+    directory = fitted(tiny_bert, epochs=1).save_pretrained(tmp_path / "router")
+    config_path = directory / "config.json"
+    original = config_path.read_text()
+
+    vocab = directory / "assets" / "tokenizer" / "tokenizer.json"
+    vocab_text = vocab.read_text()
+    vocab.write_text(vocab_text.replace("theorem", "theorum"))
+    with pytest.raises(ArtifactError, match="SHA-256"):
+        load_scorer(directory)
+    vocab.write_text(vocab_text)
+
+    config = json.loads(original)
+    config["state"]["encoder_config"]["hidden_size"] = 64
+    config_path.write_text(json.dumps(config))
+    with pytest.raises(ArtifactError, match="state does not fit"):
+        load_scorer(directory)
+
+    config = json.loads(original)
+    del config["assets"]
+    config_path.write_text(json.dumps(config))
+    with pytest.raises(ArtifactError, match="tokenizer"):
+        load_scorer(directory)
+    config_path.write_text(original)
+
+    weights = directory / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    with pytest.raises(ArtifactError, match="corrupt"):
+        load_scorer(directory)
+
+
+def test_unfitted_scorer_refuses_to_score_or_save(tmp_path: Path) -> None:
+    with pytest.raises(NotFittedError):
+        BertScorer().score(["x"])
+    with pytest.raises(NotFittedError):
+        BertScorer().save_pretrained(tmp_path / "router")
+
+
+def test_bad_options_and_inputs_name_the_field(tiny_bert: Path) -> None:
+    with pytest.raises(ConfigurationError, match="max_length"):
+        BertScorer(str(tiny_bert), max_length=0).fit(["a"], ["tie"])
+    with pytest.raises(ConfigurationError, match="labels"):
+        BertScorer(str(tiny_bert)).fit(["a", "b"], ["tie"])
+    with pytest.raises(ConfigurationError, match="checkpoint"):
+        BertScorer(str(tiny_bert / "missing")).fit(["a"], ["tie"])
