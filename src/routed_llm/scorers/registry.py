@@ -23,6 +23,7 @@ ENTRY_POINT_GROUP = "routed_llm.scorers"
 BUILTIN_SCORERS: Mapping[str, str] = {
     "random": "routed_llm.scorers.random:RandomScorer",
     "causal_llm": "routed_llm.scorers.causal_llm:CausalLLMScorer",
+    "bert": "routed_llm.scorers.bert:BertScorer",
 }
 
 
