@@ -8,7 +8,7 @@ nothing else.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ from routed_llm.decision import ModelRole, RoutingDecision
 from routed_llm.errors import ConfigurationError, ProviderError, RoutedLLMError, ScorerError
 from routed_llm.pricing import ModelPrice, PriceBook
 from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, Messages, PromptView, prompt_text
+from routed_llm.routing.policy import CallOutcome, RoutingPolicy
 from routed_llm.routing.threshold import ThresholdPolicy, check_threshold
 from routed_llm.scorers.base import RouterScorer, check_scores
 from routed_llm.scorers.registry import resolve_scorer
@@ -73,6 +74,11 @@ class RoutedClient:
     Extra keyword arguments (``api_base``, ``api_key``, ``timeout``, ``num_retries``, ...)
     go to every litellm call; ``strong_kwargs`` / ``weak_kwargs`` override them per model,
     and keyword arguments of a single call override both.
+
+    ``policies`` (:mod:`routed_llm.routing`) apply in order on top of the threshold:
+    an :class:`~routed_llm.routing.OnlineCalibrator` replaces the cut-off (per-call ones
+    included) by the live quantile; budget, concurrency and latency policies may send a
+    strong-bound request to the weak model. The decision names the policy that acted.
     """
 
     def __init__(
@@ -89,6 +95,7 @@ class RoutedClient:
         weak_kwargs: Mapping[str, Any] | None = None,
         fallback: bool = False,
         prices: Mapping[str, ModelPrice] | None = None,
+        policies: Sequence[RoutingPolicy] = (),
         **litellm_kwargs: Any,
     ) -> None:
         for field, model in (("strong", strong), ("weak", weak)):
@@ -108,6 +115,10 @@ class RoutedClient:
         self.prompt_view: PromptView = prompt_view
         self.max_prompt_chars = max_prompt_chars
         self.fallback = fallback
+        self.policies = tuple(policies)
+        for index, policy in enumerate(self.policies):
+            if not isinstance(policy, RoutingPolicy):
+                raise ConfigurationError(f"policies[{index}]", f"expected a RoutingPolicy, got {type(policy).__name__}")
         self._kwargs: dict[ModelRole, dict[str, Any]] = {
             "strong": {**litellm_kwargs, **dict(strong_kwargs or {})},
             "weak": {**litellm_kwargs, **dict(weak_kwargs or {})},
@@ -227,13 +238,17 @@ class RoutedClient:
 
         chat = _chat_messages(messages)
         last: Exception | None = None
-        for role in self._attempt_order(decision):
+        for attempt in self._attempts(decision):
+            started = time.perf_counter()
             try:
-                response = litellm.completion(**self._call_kwargs(role, chat, kwargs))
+                response = litellm.completion(**self._call_kwargs(attempt.role, chat, kwargs))
             except Exception as exc:
+                self._release(attempt.role, started, None, exc)
                 last = exc
                 continue
-            return RoutedResponse(response, self._settle(decision, role, response.usage))
+            settled = self._settle(decision, attempt, response.usage)
+            self._release(attempt.role, started, settled.cost, None)
+            return RoutedResponse(response, settled)
         raise self._failure(decision, last)
 
     async def acomplete_with(self, decision: RoutingDecision, messages: Messages, **kwargs: Any) -> RoutedResponse:
@@ -242,13 +257,17 @@ class RoutedClient:
 
         chat = _chat_messages(messages)
         last: Exception | None = None
-        for role in self._attempt_order(decision):
+        for attempt in self._attempts(decision):
+            started = time.perf_counter()
             try:
-                response = await litellm.acompletion(**self._call_kwargs(role, chat, kwargs))
+                response = await litellm.acompletion(**self._call_kwargs(attempt.role, chat, kwargs))
             except Exception as exc:
+                self._release(attempt.role, started, None, exc)
                 last = exc
                 continue
-            return RoutedResponse(response, self._settle(decision, role, response.usage))
+            settled = self._settle(decision, attempt, response.usage)
+            self._release(attempt.role, started, settled.cost, None)
+            return RoutedResponse(response, settled)
         raise self._failure(decision, last)
 
     def stream_with(self, decision: RoutingDecision, messages: Messages, **kwargs: Any) -> RoutedStream:
@@ -257,13 +276,15 @@ class RoutedClient:
 
         chat = _chat_messages(messages)
         last: Exception | None = None
-        for role in self._attempt_order(decision):
+        for attempt in self._attempts(decision):
+            started = time.perf_counter()
             try:
-                chunks = litellm.completion(**self._call_kwargs(role, chat, kwargs, stream=True))
+                chunks = litellm.completion(**self._call_kwargs(attempt.role, chat, kwargs, stream=True))
             except Exception as exc:
+                self._release(attempt.role, started, None, exc)
                 last = exc
                 continue
-            return RoutedStream(self, decision, role, chunks)
+            return RoutedStream(self, decision, attempt, chunks, started)
         raise self._failure(decision, last)
 
     async def astream_with(self, decision: RoutingDecision, messages: Messages, **kwargs: Any) -> AsyncRoutedStream:
@@ -272,13 +293,15 @@ class RoutedClient:
 
         chat = _chat_messages(messages)
         last: Exception | None = None
-        for role in self._attempt_order(decision):
+        for attempt in self._attempts(decision):
+            started = time.perf_counter()
             try:
-                chunks = await litellm.acompletion(**self._call_kwargs(role, chat, kwargs, stream=True))
+                chunks = await litellm.acompletion(**self._call_kwargs(attempt.role, chat, kwargs, stream=True))
             except Exception as exc:
+                self._release(attempt.role, started, None, exc)
                 last = exc
                 continue
-            return AsyncRoutedStream(self, decision, role, chunks)
+            return AsyncRoutedStream(self, decision, attempt, chunks, started)
         raise self._failure(decision, last)
 
     # -- accounting -------------------------------------------------------------------------
@@ -323,12 +346,17 @@ class RoutedClient:
             cut = self.scorer.threshold_for_strong_share(strong_share)  # type: ignore[attr-defined]
         else:
             cut = self.threshold if threshold is None else check_threshold(threshold)
+        if route_to is not None and route_to not in _ROLES:
+            raise ConfigurationError("route_to", f"must be 'strong', 'weak' or None, got {route_to!r}")
+        policy = self.policy.name
+        role: ModelRole = "strong" if self.policy.use_strong(score, cut) else "weak"
+        for extra_policy in self.policies:
+            cut = extra_policy.adjust_threshold(cut, score)
+            adjusted: ModelRole = "strong" if self.policy.use_strong(score, cut) else "weak"
+            if adjusted != role:
+                role, policy = adjusted, extra_policy.name
         if route_to is not None:
-            if route_to not in _ROLES:
-                raise ConfigurationError("route_to", f"must be 'strong', 'weak' or None, got {route_to!r}")
             role, policy = route_to, "forced"
-        else:
-            role, policy = ("strong" if self.policy.use_strong(score, cut) else "weak"), self.policy.name
         return RoutingDecision(
             router=self.scorer.name,
             score=score,
@@ -343,6 +371,37 @@ class RoutedClient:
         other: ModelRole = "weak" if decision.role == "strong" else "strong"
         return [decision.role, other] if self.fallback else [decision.role]
 
+    def _attempts(self, decision: RoutingDecision) -> Iterator[_Attempt]:
+        """The calls to try, in order, each admitted by the policies (which may change its model).
+
+        A role already tried (because a policy redirected an earlier attempt to it) is not
+        called twice.
+        """
+        tried: set[ModelRole] = set()
+        for index, wanted in enumerate(self._attempt_order(decision)):
+            role, acting = wanted, None
+            for policy in self.policies:
+                admitted = policy.admit(role)
+                if admitted != role:
+                    role, acting = admitted, policy.name
+            if role in tried:
+                self._release(role, time.perf_counter(), None, None, called=False)
+                continue
+            tried.add(role)
+            yield _Attempt(role, acting, fell_back=index > 0)
+
+    def _release(
+        self, role: ModelRole, started: float, cost: float | None, error: Exception | None, *, called: bool = True
+    ) -> None:
+        if not self.policies:
+            return
+        status = getattr(error, "status_code", None) if error is not None else None
+        if error is not None and not isinstance(status, int):
+            status = 599  # a failure without an HTTP status (timeout, connection, garbage)
+        outcome = CallOutcome(role, cost, time.perf_counter() - started if called else 0.0, status)
+        for policy in self.policies:
+            policy.release(outcome)
+
     def _call_kwargs(
         self, role: ModelRole, chat: list[Mapping[str, Any]], call_kwargs: Mapping[str, Any], *, stream: bool = False
     ) -> dict[str, Any]:
@@ -352,20 +411,17 @@ class RoutedClient:
             merged.setdefault("stream_options", {"include_usage": True})
         return merged
 
-    def _settle(self, decision: RoutingDecision, role: ModelRole, usage: Any) -> RoutingDecision:
+    def _settle(self, decision: RoutingDecision, attempt: _Attempt, usage: Any) -> RoutingDecision:
         """Record a finished call and return the decision with its outcome."""
         prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
         completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
-        model = self.model_for(role)
+        model = self.model_for(attempt.role)
         cost = self._prices.cost(model, prompt_tokens, completion_tokens)
         self._ledger.record(
             model, prompt_tokens, completion_tokens, cost,
             self._prices.cost(self.strong, prompt_tokens, completion_tokens),
         )
-        changes: dict[str, Any] = {"cost": cost}
-        if role != decision.role:
-            changes.update(model=model, role=role, routed_model=decision.model)
-        return decision.with_outcome(**changes)
+        return decision.with_outcome(cost=cost, **attempt.changes(decision, self.model_for(attempt.role)))
 
     def _failure(self, decision: RoutingDecision, cause: Exception | None) -> ProviderError:
         self._ledger.record_failure()
@@ -393,21 +449,40 @@ class RoutedClient:
         return error
 
 
+@dataclass(frozen=True)
+class _Attempt:
+    """One model call to try: its role, the policy that redirected it, whether it is a fallback."""
+
+    role: ModelRole
+    policy: str | None
+    fell_back: bool
+
+    def changes(self, decision: RoutingDecision, model: str) -> dict[str, Any]:
+        """The decision fields this attempt changes."""
+        changes: dict[str, Any] = {}
+        if self.role != decision.role:
+            changes.update(model=model, role=self.role)
+        if self.policy is not None:
+            changes["policy"] = self.policy
+        if self.fell_back:
+            changes["routed_model"] = decision.model
+        return changes
+
+
 class _StreamBase:
     """Shared state of the sync and async streams: the decision and the final usage."""
 
-    def __init__(self, client: RoutedClient, decision: RoutingDecision, role: ModelRole, chunks: Any) -> None:
+    def __init__(
+        self, client: RoutedClient, decision: RoutingDecision, attempt: _Attempt, chunks: Any, started: float
+    ) -> None:
         self._client = client
         self._routed = decision
-        self._role = role
+        self._attempt = attempt
         self._chunks = chunks
+        self._started = started
         self._usage: Any = None
-        self._settled: RoutingDecision | None = None
-        self.decision = (
-            decision
-            if role == decision.role
-            else decision.with_outcome(model=client.model_for(role), role=role, routed_model=decision.model)
-        )
+        self._settled = False
+        self.decision = decision.with_outcome(**attempt.changes(decision, client.model_for(attempt.role)))
         """The routing decision; once the stream is exhausted it also carries the cost."""
 
     def _observe(self, chunk: Any) -> Any:
@@ -417,9 +492,15 @@ class _StreamBase:
         return chunk
 
     def _finish(self) -> None:
-        if self._settled is None:
-            self._settled = self._client._settle(self._routed, self._role, self._usage)
-            self.decision = self._settled
+        if not self._settled:
+            self._settled = True
+            self.decision = self._client._settle(self._routed, self._attempt, self._usage)
+            self._client._release(self._attempt.role, self._started, self.decision.cost, None)
+
+    def _fail(self, exc: Exception) -> ProviderError:
+        self._settled = True
+        self._client._release(self._attempt.role, self._started, None, exc)
+        return self._client._stream_failure(self.decision, self._attempt.role, exc)
 
 
 class RoutedStream(_StreamBase):
@@ -430,7 +511,7 @@ class RoutedStream(_StreamBase):
             for chunk in self._chunks:
                 yield self._observe(chunk)
         except Exception as exc:
-            raise self._client._stream_failure(self.decision, self._role, exc) from exc
+            raise self._fail(exc) from exc
         self._finish()
 
 
@@ -442,7 +523,7 @@ class AsyncRoutedStream(_StreamBase):
             async for chunk in self._chunks:
                 yield self._observe(chunk)
         except Exception as exc:
-            raise self._client._stream_failure(self.decision, self._role, exc) from exc
+            raise self._fail(exc) from exc
         self._finish()
 
 

@@ -1,5 +1,19 @@
-"""Routing policies: turn scores into a choice of model."""
+"""Routing policies: turn scores into a choice of model, and adapt it as conditions change."""
 
+from routed_llm.routing.guards import ConcurrencyCap, LatencyTarget, SpendBudget
+from routed_llm.routing.online import OnlineCalibrator
+from routed_llm.routing.policy import CallOutcome, RoutingPolicy
 from routed_llm.routing.threshold import ThresholdPolicy, calibrate, check_threshold, threshold_for_share
 
-__all__ = ["ThresholdPolicy", "calibrate", "check_threshold", "threshold_for_share"]
+__all__ = [
+    "CallOutcome",
+    "ConcurrencyCap",
+    "LatencyTarget",
+    "OnlineCalibrator",
+    "RoutingPolicy",
+    "SpendBudget",
+    "ThresholdPolicy",
+    "calibrate",
+    "check_threshold",
+    "threshold_for_share",
+]

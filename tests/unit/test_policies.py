@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from routed_llm import ConfigurationError
+from routed_llm.routing import CallOutcome, ConcurrencyCap, LatencyTarget, OnlineCalibrator, SpendBudget
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def live_share(calibrator: OnlineCalibrator, scores: np.ndarray) -> float:
+    return float(np.mean([score >= calibrator.adjust_threshold(0.5, score) for score in scores]))
+
+
+def test_online_calibrator_follows_a_shift_in_the_score_distribution() -> None:
+    rng = np.random.default_rng(0)
+    calibrator = OnlineCalibrator(0.3, window=500)
+    live_share(calibrator, rng.beta(2, 5, 1000))  # easy traffic first
+    hard = rng.beta(5, 2, 3000)  # then the mix turns hard: a static cut-off would send most of it strong
+    static_threshold = np.quantile(rng.beta(2, 5, 100_000), 0.7)
+    assert np.mean(hard >= static_threshold) > 0.9
+    live_share(calibrator, hard[:500])  # one window to adapt
+    assert live_share(calibrator, hard[500:]) == pytest.approx(0.3, abs=0.03)
+
+
+def test_online_calibrator_warm_up_keeps_the_static_threshold() -> None:
+    calibrator = OnlineCalibrator(0.5, window=100, min_samples=10)
+    assert calibrator.current_threshold() is None
+    assert [calibrator.adjust_threshold(0.42, s) for s in np.linspace(0, 1, 9)] == [0.42] * 9
+    calibrator.adjust_threshold(0.42, 1.0)
+    assert calibrator.current_threshold() == pytest.approx(0.5, abs=0.1)
+
+
+def test_online_calibrator_decay_weights_recent_scores() -> None:
+    calibrator = OnlineCalibrator(0.5, window=1000, half_life=20)
+    for _ in range(900):
+        calibrator.adjust_threshold(0.5, 0.1)
+    for _ in range(100):
+        calibrator.adjust_threshold(0.5, 0.9)
+    assert calibrator.current_threshold() == pytest.approx(0.9)
+
+
+def test_online_calibrator_is_exact_under_threads() -> None:
+    calibrator = OnlineCalibrator(0.5, window=10_000, min_samples=1)
+
+    def work() -> None:
+        for score in np.linspace(0, 1, 1000):
+            calibrator.adjust_threshold(0.5, float(score))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calibrator._seen == 4000
+    assert calibrator.current_threshold() == pytest.approx(0.5, abs=0.01)
+
+
+@pytest.mark.parametrize(("field", "kwargs"), [("window", {"window": 1}), ("half_life", {"half_life": 0}),
+                                               ("min_samples", {"min_samples": 0}), ("strong_share", {})])
+def test_online_calibrator_validation(field: str, kwargs: dict) -> None:
+    share = 2.0 if field == "strong_share" else 0.3
+    with pytest.raises(ConfigurationError, match=field):
+        OnlineCalibrator(share, **kwargs)
+
+
+def test_spend_budget_raises_the_bar_then_closes_the_strong_model() -> None:
+    clock = Clock()
+    budget = SpendBudget(usd=1.0, window_s=60, clock=clock)
+    assert budget.adjust_threshold(0.5, 0.7) == 0.5
+    budget.release(CallOutcome("strong", 0.75, 0.1))
+    assert 0.5 < budget.adjust_threshold(0.5, 0.7) < 1.0
+    budget.release(CallOutcome("strong", 0.3, 0.1))
+    assert budget.adjust_threshold(0.5, 0.99) == float("inf")
+    assert budget.admit("strong") == "weak"
+    budget.release(CallOutcome("weak", 0.0, 0.1))
+    clock.now = 61.0  # the window rolls over
+    assert budget.spend() == 0.0 and budget.adjust_threshold(0.5, 0.7) == 0.5
+
+
+def test_spend_budget_reserves_in_flight_strong_calls() -> None:
+    budget = SpendBudget(usd=1.0, clock=Clock())
+    budget.admit("strong")
+    budget.release(CallOutcome("strong", 0.4, 0.1))  # typical strong call: $0.40
+    # $0.40 spent + $0.40 reserved for the admitted call: a third would exceed $1
+    assert [budget.admit("strong") for _ in range(2)] == ["strong", "weak"]
+
+
+def test_concurrency_cap_and_rate_limit_cooldown() -> None:
+    clock = Clock()
+    cap = ConcurrencyCap(2, cooldown_s=5, clock=clock)
+    assert [cap.admit("strong") for _ in range(3)] == ["strong", "strong", "weak"]
+    assert cap.admit("weak") == "weak" and cap.in_flight == 2
+    cap.release(CallOutcome("strong", None, 0.1, status=429))
+    assert cap.admit("strong") == "weak"  # resting after the 429
+    clock.now = 5.1
+    assert cap.admit("strong") == "strong" and cap.peak == 2
+
+
+def test_latency_target_degrades_and_probes() -> None:
+    target = LatencyTarget(1.0, alpha=1.0, probe_every=3)
+    assert target.admit("strong") == "strong"
+    target.release(CallOutcome("strong", None, 2.5))
+    assert [target.admit("strong") for _ in range(3)] == ["weak", "weak", "strong"]
+    target.release(CallOutcome("strong", None, 0.2))
+    assert target.admit("strong") == "strong"
