@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="measure routers' cost-quality curves on published benchmark results",
         description=(
             "Score every prompt of a benchmark with each router, sweep the threshold from "
-            "no strong calls to all strong calls, and report APGR, CPT(50%%), CPT(80%%) and "
+            "no strong calls to all strong calls, and report APGR, CPT(50%), CPT(80%) and "
             "AUC as RouteLLM's evaluation defines them. 'random' is the random router's "
             "expected curve (a straight line; APGR 0.5) and 'oracle' the per-prompt best."
         ),
