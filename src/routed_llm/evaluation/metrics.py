@@ -47,7 +47,7 @@ CPT_LEVELS = (0.2, 0.5, 0.8)
 _TOLERANCE = 1e-12
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RouterMetrics:
     """One router's curve and the numbers read from it (shares as fractions in [0, 1]).
 
@@ -104,6 +104,8 @@ def strong_weights(scores: np.ndarray, share: float) -> np.ndarray:
     _check_share(share)
     values = np.asarray(scores, dtype=np.float64)
     n = len(values)
+    if n == 0:
+        return np.zeros(0)
     wanted = share * n
     order = np.argsort(-values, kind="stable")
     ranked = values[order]

@@ -1,7 +1,6 @@
 """RouterBench CSVs: per-model score, ``<model>|total_cost`` and ``<model>|model_response``.
 
-The ``prompt`` cell is a Python list literal of strings (the conversation's user turns),
-so it is parsed with :func:`ast.literal_eval` (never ``eval``) and the turns are joined.
+The ``prompt`` cell is a Python list literal of strings, so it is parsed with :func:`ast.literal_eval` (never ``eval``) and the turns are joined.
 """
 
 from __future__ import annotations
