@@ -1,6 +1,7 @@
 """RouterBench CSVs: per-model score, ``<model>|total_cost`` and ``<model>|model_response``.
 
-The ``prompt`` cell is a Python list literal of strings, so it is parsed with :func:`ast.literal_eval` (never ``eval``) and the turns are joined.
+The ``prompt`` cell is a Python list literal of strings, so it is parsed with
+:func:`ast.literal_eval` (never ``eval``) and the strings are joined by a blank line.
 """
 
 from __future__ import annotations
