@@ -40,7 +40,8 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils import secret_from_env
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_serializer
+
 from routed_llm import ConfigurationError, RoutedClient, RoutedResponse, RoutingDecision
 from routed_llm.decision import ModelRole
 from routed_llm.pricing import ModelPrice
@@ -390,6 +391,11 @@ class RoutedChatModel(BaseChatModel):
             prices=self.prices,
             **shared,
         )
+
+    @field_serializer("router")
+    def _serialize_router(self, router: str | RouterScorer | None) -> str | None:
+        """A scorer instance dumps as its name, so ``model_dump_json`` works with any router."""
+        return router if router is None or isinstance(router, str) else router.name
 
     # -- identity ------------------------------------------------------------------------
     @property

@@ -17,6 +17,7 @@ from typing import Any
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import pytest  # noqa: E402
+
 from routed_llm.testing import FakeProvider, FakeReply, fake_value_for_schema  # noqa: E402
 
 STRONG = "openai/strong-model"

@@ -15,11 +15,11 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.tools import tool
+from langchain_routed_llm import RoutedChatModel
 from pydantic import BaseModel, Field
+
 from routed_llm import ProviderError
 from routed_llm.testing import FakeProvider, FakeScorer
-
-from langchain_routed_llm import RoutedChatModel
 
 STRONG, WEAK = "openai/strong-model", "openai/weak-model"
 SECRET = "sk-routed-test-0123456789abcdef"

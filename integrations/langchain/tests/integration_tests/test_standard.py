@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from langchain_core.language_models import BaseChatModel
-from langchain_tests.integration_tests import ChatModelIntegrationTests
-from routed_llm.testing import FakeProvider
-
 from langchain_routed_llm import RoutedChatModel
+from langchain_tests.integration_tests import ChatModelIntegrationTests
+
+from routed_llm.testing import FakeProvider
 
 _OFFLINE = "the loopback provider has no network, and this test downloads its {0} from the internet"
 

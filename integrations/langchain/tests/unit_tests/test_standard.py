@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 from langchain_core.language_models import BaseChatModel
-from langchain_tests.unit_tests import ChatModelUnitTests
-
 from langchain_routed_llm import RoutedChatModel
+from langchain_tests.unit_tests import ChatModelUnitTests
 
 pytestmark = pytest.mark.usefixtures("socket_disabled")
 
