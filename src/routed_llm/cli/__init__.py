@@ -17,7 +17,7 @@ from routed_llm.errors import RoutedLLMError
 
 __all__ = ["main"]
 
-_SUBCOMMANDS = ("route", "calibrate", "eval")
+_SUBCOMMANDS = ("route", "calibrate", "eval", "label")
 
 
 def build_parser() -> argparse.ArgumentParser:
