@@ -27,6 +27,12 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m routed_llm.demo
 
+# Performance and behaviour figures, each printed from one run (see benchmarks/*.py docstrings).
+bench: $(STAMP)
+	$(PY) benchmarks/eval_speed.py
+	$(PY) benchmarks/drift_simulation.py
+	$(PY) benchmarks/load_simulation.py
+
 lint: $(STAMP)
 	$(PY) -m ruff check src integrations tests benchmarks
 

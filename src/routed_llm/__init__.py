@@ -11,6 +11,7 @@ from routed_llm.decision import RoutingDecision
 from routed_llm.errors import (
     ArtifactError,
     ConfigurationError,
+    DataError,
     InvalidPromptError,
     NotFittedError,
     ProviderError,
@@ -30,6 +31,7 @@ __all__ = [
     "AsyncRoutedStream",
     "BaseScorer",
     "ConfigurationError",
+    "DataError",
     "InvalidPromptError",
     "ModelPrice",
     "ModelUsage",
