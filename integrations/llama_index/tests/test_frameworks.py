@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pytest
 from llama_index.core import Document, Settings, VectorStoreIndex
 from llama_index.core.agent.workflow import AgentWorkflow, FunctionAgent, ReActAgent, ToolCallResult
@@ -43,9 +44,7 @@ class _ScoreSequence:
     def __init__(self, *scores: float) -> None:
         self._scores = list(scores)
 
-    def score(self, prompts: Any) -> Any:
-        import numpy as np
-
+    def score(self, prompts: Sequence[str]) -> np.ndarray:
         return np.asarray([self._scores.pop(0) for _ in prompts])
 
 
@@ -87,6 +86,14 @@ async def test_react_agent_parses_the_routed_model_text(make_llm: MakeLLM, provi
     response = await agent.run(user_msg="What is 3 times 4?")
     assert str(response) == "12 (small)"
     assert provider.models_called() == ["small", "small"]
+
+
+def test_streamed_tool_call_is_reassembled_from_deltas(make_llm: MakeLLM, provider: FakeProvider) -> None:
+    chunks = list(make_llm().stream_chat_with_tools([MULTIPLY], user_msg="prove 3 times 3"))
+    [selection] = make_llm().get_tool_calls_from_response(chunks[-1])
+    assert (selection.tool_name, selection.tool_kwargs) == ("multiply", {"a": 3, "b": 3})
+    assert chunks[-1].additional_kwargs["routing"]["model"] == "openai/big"
+    assert provider.requests[-1].body["tools"][0]["function"]["name"] == "multiply"
 
 
 def test_predict_and_call_runs_the_chosen_tool(make_llm: MakeLLM, provider: FakeProvider) -> None:
