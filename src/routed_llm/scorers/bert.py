@@ -30,7 +30,7 @@ from routed_llm.artifacts import ArtifactMixin
 from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
 from routed_llm.scorers.base import BaseScorer
 
-__all__ = ["BATTLE_CLASSES", "BertScorer", "battle_class_indices", "resolve_checkpoint"]
+__all__ = ["BATTLE_CLASSES", "BertScorer", "battle_class_indices", "mean_pool", "resolve_checkpoint"]
 
 BATTLE_CLASSES: tuple[str, str, str] = ("strong", "tie", "weak")
 """Class order of the head, as in RouteLLM: 0 = strong wins, 1 = tie, 2 = weak wins."""
@@ -158,7 +158,7 @@ class BertScorer(ArtifactMixin, BaseScorer):
                 rows = order[start : start + self.batch_size]
                 batch = tokenizer([prompts[i] for i in rows], max_length=self.max_length, truncation=True,
                                   padding=True, return_tensors="pt").to(self.device)
-                logits = head(_mean_pool(encoder(**batch).last_hidden_state, batch["attention_mask"]))
+                logits = head(mean_pool(encoder(**batch).last_hidden_state, batch["attention_mask"]))
                 loss = loss_fn(logits, torch.as_tensor(targets[rows], device=self.device))
                 optimizer.zero_grad()
                 loss.backward()
@@ -184,7 +184,7 @@ class BertScorer(ArtifactMixin, BaseScorer):
                 chunk = [str(p) for p in prompts[start : start + max(self.batch_size, 32)]]
                 batch = self.tokenizer_(chunk, max_length=self.max_length, truncation=True, padding=True,
                                         return_tensors="pt").to(self.device)
-                logits = self.head_(_mean_pool(self.encoder_(**batch).last_hidden_state, batch["attention_mask"]))
+                logits = self.head_(mean_pool(self.encoder_(**batch).last_hidden_state, batch["attention_mask"]))
                 rows.append(torch.softmax(logits.float(), dim=-1).cpu().double().numpy())
         return np.concatenate(rows) if rows else np.zeros((0, len(BATTLE_CLASSES)))
 
@@ -253,6 +253,7 @@ class BertScorer(ArtifactMixin, BaseScorer):
             raise ConfigurationError("tie_weight", f"must be in [0, 1], got {self.tie_weight!r}")
 
 
-def _mean_pool(hidden: Any, mask: Any) -> Any:
+def mean_pool(hidden: Any, mask: Any) -> Any:
+    """Average of the token states that are not padding (sentence-transformers' pooling)."""
     weights = mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
