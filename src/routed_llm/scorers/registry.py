@@ -24,6 +24,7 @@ BUILTIN_SCORERS: Mapping[str, str] = {
     "random": "routed_llm.scorers.random:RandomScorer",
     "causal_llm": "routed_llm.scorers.causal_llm:CausalLLMScorer",
     "bert": "routed_llm.scorers.bert:BertScorer",
+    "hybrid": "routed_llm.scorers.hybrid:HybridScorer",
 }
 
 
