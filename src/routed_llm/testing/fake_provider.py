@@ -226,6 +226,9 @@ def _apply_limits(content: str, body: Mapping[str, Any]) -> tuple[str, str]:
 def _handler_for(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body leave in separate writes; with Nagle's algorithm on, the
+        # client's delayed ACK holds each keep-alive response back by ~40 ms.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # silence stderr
             return
