@@ -7,6 +7,7 @@ nothing else.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from litellm import ModelResponse
 
 __all__ = ["AsyncRoutedStream", "RoutedClient", "RoutedResponse", "RoutedStream"]
+
+logger = logging.getLogger(__name__)
 
 _ROLES: tuple[ModelRole, ModelRole] = ("strong", "weak")
 
@@ -357,7 +360,7 @@ class RoutedClient:
                 role, policy = adjusted, extra_policy.name
         if route_to is not None:
             role, policy = route_to, "forced"
-        return RoutingDecision(
+        decision = RoutingDecision(
             router=self.scorer.name,
             score=score,
             threshold=cut,
@@ -366,6 +369,11 @@ class RoutedClient:
             latency_ms=(time.perf_counter() - started) * 1000.0,
             policy=policy,
         )
+        logger.debug(
+            "routed to %s (%s): router=%s score=%.4f threshold=%.4f policy=%s decide_ms=%.3f",
+            decision.model, role, decision.router, score, cut, policy, decision.latency_ms,
+        )
+        return decision
 
     def _attempt_order(self, decision: RoutingDecision) -> list[ModelRole]:
         other: ModelRole = "weak" if decision.role == "strong" else "strong"
@@ -393,6 +401,11 @@ class RoutedClient:
     def _release(
         self, role: ModelRole, started: float, cost: float | None, error: Exception | None, *, called: bool = True
     ) -> None:
+        if error is not None:
+            logger.warning(
+                "%s failed: %s", self.model_for(role),
+                redact_text(f"{type(error).__name__}: {error}", self._secrets),
+            )
         if not self.policies:
             return
         status = getattr(error, "status_code", None) if error is not None else None
@@ -421,7 +434,10 @@ class RoutedClient:
             model, prompt_tokens, completion_tokens, cost,
             self._prices.cost(self.strong, prompt_tokens, completion_tokens),
         )
-        return decision.with_outcome(cost=cost, **attempt.changes(decision, self.model_for(attempt.role)))
+        settled = decision.with_outcome(cost=cost, **attempt.changes(decision, model))
+        if settled.fallback:
+            logger.warning("fell back from %s to %s", settled.routed_model, model)
+        return settled
 
     def _failure(self, decision: RoutingDecision, cause: Exception | None) -> ProviderError:
         self._ledger.record_failure()

@@ -1,0 +1,48 @@
+"""A planted API key never shows in logs, reprs, errors, decision metadata or saved artifacts."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from routed_llm import ProviderError, RoutedClient
+from routed_llm.scorers.causal_llm import CausalLLMScorer
+from routed_llm.testing import FakeProvider
+
+PLANTED = "sk-PLANTED-do-not-leak-7f3a9c21e0"
+
+
+def test_planted_key_stays_out_of_everything(provider: FakeProvider, caplog: pytest.LogCaptureFixture,
+                                             tmp_path: Path) -> None:
+    caplog.set_level(logging.DEBUG)
+    client = RoutedClient(
+        "openai/big", "openai/small", router="random", threshold=0.0, fallback=True, num_retries=0,
+        api_base=provider.base_url, api_key=PLANTED,
+        weak_kwargs={"extra_headers": {"X-Api-Key": PLANTED}},
+    )
+    seen: list[str] = [repr(client), str(client.litellm_kwargs("strong")), str(client.litellm_kwargs("weak"))]
+
+    reply = client.complete("hello")
+    seen += [json.dumps(reply.decision.to_dict()), repr(reply.decision)]
+
+    provider.fail_next("big", status=401, error_message=f"invalid key {PLANTED}")
+    provider.fail_next("small", status=500, error_message=f"upstream echoed {PLANTED}")
+    with pytest.raises(ProviderError) as info:
+        client.complete("hello again")
+    seen += [str(info.value), repr(info.value), repr(info.value.decision)]
+
+    scorer = CausalLLMScorer("openai/judge", api_base=provider.base_url, api_key=PLANTED)
+    seen.append(repr(scorer))
+    scorer.score_quantiles_ = None
+    directory = scorer.save_pretrained(tmp_path / "router")
+    seen += [p.read_bytes().decode("utf-8", "replace") for p in directory.rglob("*") if p.is_file()]
+    seen.append(str(client.usage()))
+    seen.append(caplog.text)
+
+    assert caplog.text, "the client logs its decisions and failures at DEBUG/WARNING"
+    leaks = [text for text in seen if PLANTED in text]
+    assert leaks == []
+    assert provider.requests[0].headers["authorization"] == f"Bearer {PLANTED}"  # but it was really used
