@@ -3,15 +3,21 @@
 from routed_llm.routing.guards import ConcurrencyCap, LatencyTarget, SpendBudget
 from routed_llm.routing.online import OnlineCalibrator
 from routed_llm.routing.policy import CallOutcome, RoutingPolicy
+from routed_llm.routing.state import MemoryState, RedisState, ScoreWindowStore, SpendLedgerStore, StateStore
 from routed_llm.routing.threshold import ThresholdPolicy, calibrate, check_threshold, threshold_for_share
 
 __all__ = [
     "CallOutcome",
     "ConcurrencyCap",
     "LatencyTarget",
+    "MemoryState",
     "OnlineCalibrator",
+    "RedisState",
     "RoutingPolicy",
+    "ScoreWindowStore",
     "SpendBudget",
+    "SpendLedgerStore",
+    "StateStore",
     "ThresholdPolicy",
     "calibrate",
     "check_threshold",

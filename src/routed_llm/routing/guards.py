@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 
 from routed_llm.decision import ModelRole
 from routed_llm.errors import ConfigurationError
 from routed_llm.routing.policy import CallOutcome, RoutingPolicy
+from routed_llm.routing.state import MemorySpendLedger, SpendLedgerStore
 
 __all__ = ["ConcurrencyCap", "LatencyTarget", "SpendBudget"]
 
@@ -36,34 +36,34 @@ class SpendBudget(RoutingPolicy):
     linearly so that it reaches 1 (nothing but scores of exactly 1 go strong) as the
     spend, plus what in-flight strong calls are expected to cost, reaches the budget;
     past the budget every request goes to the weak model.
+
+    ``store`` keeps the rolling spend and the in-flight reservations: in this process by
+    default, or a :class:`~routed_llm.routing.state.RedisState` ledger so that replicas
+    share one budget (give them all ``clock=time.time`` then, a clock they agree on).
     """
 
     name = "spend_budget"
 
     def __init__(self, usd: float, window_s: float = 3600.0, *, soft_start: float = 0.5,
-                 clock: Clock = time.monotonic) -> None:
+                 clock: Clock = time.monotonic, store: SpendLedgerStore | None = None) -> None:
         self.usd = _positive("usd", usd)
         self.window_s = _positive("window_s", window_s)
         if not 0.0 <= soft_start < 1.0:
             raise ConfigurationError("soft_start", f"must be in [0, 1), got {soft_start!r}")
+        if store is not None and not isinstance(store, SpendLedgerStore):
+            raise ConfigurationError("store", f"expected a SpendLedgerStore, got {type(store).__name__}")
         self.soft_start = soft_start
         self.clock = clock
-        self._spent: deque[tuple[float, float]] = deque()
-        self._total = 0.0
-        self._reserved = 0.0
+        self.store = MemorySpendLedger() if store is None else store
         self._typical = {"strong": 0.0, "weak": 0.0}
         self._lock = threading.Lock()
 
     def spend(self) -> float:
         """USD spent in the current window."""
-        with self._lock:
-            self._expire()
-            return self._total
+        return self.store.total(self._horizon())
 
     def adjust_threshold(self, threshold: float, score: float) -> float:
-        with self._lock:
-            self._expire()
-            used = (self._total + self._reserved) / self.usd
+        used = (self.store.total(self._horizon()) + self.store.reserved()) / self.usd
         if used >= 1.0:
             return float("inf")
         if used <= self.soft_start:
@@ -73,27 +73,24 @@ class SpendBudget(RoutingPolicy):
 
     def admit(self, role: ModelRole) -> ModelRole:
         with self._lock:
-            self._expire()
-            if role == "strong" and self._total + self._reserved + self._typical["strong"] > self.usd:
-                role = "weak"
-            self._reserved += self._typical[role]
-        return role
+            typical = dict(self._typical)
+        if role == "strong" and self.store.try_reserve(typical["strong"], limit=self.usd, since=self._horizon()):
+            return "strong"
+        self.store.try_reserve(typical["weak"], limit=float("inf"), since=self._horizon())
+        return "weak"
 
     def release(self, outcome: CallOutcome) -> None:
         with self._lock:
-            self._reserved = max(0.0, self._reserved - self._typical[outcome.role])
+            reserved = self._typical[outcome.role]
             if outcome.cost is not None:
-                self._spent.append((self.clock(), outcome.cost))
-                self._total += outcome.cost
                 old = self._typical[outcome.role]
                 self._typical[outcome.role] = outcome.cost if old == 0.0 else 0.8 * old + 0.2 * outcome.cost
+        self.store.unreserve(reserved)
+        if outcome.cost is not None:
+            self.store.record(self.clock(), outcome.cost)
 
-    def _expire(self) -> None:
-        horizon = self.clock() - self.window_s
-        while self._spent and self._spent[0][0] < horizon:
-            self._total -= self._spent.popleft()[1]
-        if not self._spent:
-            self._total = 0.0  # no float drift once the window empties
+    def _horizon(self) -> float:
+        return self.clock() - self.window_s
 
 
 class ConcurrencyCap(RoutingPolicy):
