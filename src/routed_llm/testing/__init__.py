@@ -2,5 +2,6 @@
 
 from routed_llm.testing.fake_provider import FakeProvider, FakeReply, RecordedRequest, fake_value_for_schema
 from routed_llm.testing.fake_scorer import FakeScorer
+from routed_llm.testing.redis_server import LocalRedisServer
 
-__all__ = ["FakeProvider", "FakeReply", "FakeScorer", "RecordedRequest", "fake_value_for_schema"]
+__all__ = ["FakeProvider", "FakeReply", "FakeScorer", "LocalRedisServer", "RecordedRequest", "fake_value_for_schema"]
