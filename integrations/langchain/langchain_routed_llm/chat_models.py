@@ -35,6 +35,7 @@ from langchain_core.output_parsers.openai_tools import (
     parse_tool_call,
 )
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.prompt_values import PromptValue
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableMap, RunnablePassthrough, ensure_config
 from langchain_core.tools import BaseTool
 from langchain_core.utils import secret_from_env
@@ -193,7 +194,7 @@ def _routing_metadata(decision: RoutingDecision) -> dict[str, Any]:
     return {"model_name": decision.model, ROUTING_KEY: decision.to_dict()}
 
 
-def _convert_response_to_message(reply: RoutedResponse) -> AIMessage:
+def _convert_response_to_message(reply: RoutedResponse, routing: Mapping[str, Any]) -> AIMessage:
     """The assistant message of a litellm response, with the decision in its metadata."""
     choice = reply.response.choices[0]
     tool_calls: list[Any] = []
@@ -205,7 +206,7 @@ def _convert_response_to_message(reply: RoutedResponse) -> AIMessage:
         except OutputParserException as exc:
             invalid_tool_calls.append(make_invalid_tool_call(raw_call, str(exc)))
     response_metadata = {
-        **_routing_metadata(reply.decision),
+        **routing,
         "finish_reason": choice.finish_reason,
         "id": reply.response.id,
     }
@@ -220,10 +221,11 @@ def _convert_response_to_message(reply: RoutedResponse) -> AIMessage:
 
 
 def _convert_response_to_result(reply: RoutedResponse) -> ChatResult:
-    message = _convert_response_to_message(reply)
+    routing = _routing_metadata(reply.decision)
+    message = _convert_response_to_message(reply, routing)
     return ChatResult(
         generations=[ChatGeneration(message=message)],
-        llm_output={**_routing_metadata(reply.decision), "token_usage": dict(message.usage_metadata or {})},
+        llm_output={**routing, "token_usage": dict(message.usage_metadata or {})},
     )
 
 
@@ -426,8 +428,12 @@ class RoutedChatModel(BaseChatModel):
         decision = kwargs.pop(_DECISION_KWARG, None)
         params = super()._get_invocation_params(stop=stop, **kwargs)
         if isinstance(decision, RoutingDecision):
+            # the choice as the run starts; the full record, cost included, is in the response
             params["model"] = decision.model
-            params[ROUTING_KEY] = decision.to_dict()
+            params[ROUTING_KEY] = {
+                "router": decision.router, "score": decision.score, "threshold": decision.threshold,
+                "role": decision.role, "policy": decision.policy,
+            }
         return params
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
@@ -463,49 +469,53 @@ class RoutedChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> AIMessage:
         config = ensure_config(config)
+        prompt = self._convert_input(input)
         if _DECISION_KWARG not in kwargs:
-            messages = self._convert_input(input).to_messages()
-            kwargs[_DECISION_KWARG] = self._client.route(
-                _convert_messages(messages), **self._routing_options(messages, config, kwargs)
-            )
-        return super().invoke(input, config, stop=stop, **kwargs)
+            messages, options = self._routing_request(prompt, config, kwargs)
+            kwargs[_DECISION_KWARG] = self._client.route(messages, **options)
+        return super().invoke(prompt, config, stop=stop, **kwargs)
 
     async def ainvoke(
         self, input: LanguageModelInput, config: RunnableConfig | None = None, *, stop: list[str] | None = None,
         **kwargs: Any,
     ) -> AIMessage:
         config = ensure_config(config)
+        prompt = self._convert_input(input)
         if _DECISION_KWARG not in kwargs:
-            messages = self._convert_input(input).to_messages()
-            kwargs[_DECISION_KWARG] = await self._client.aroute(
-                _convert_messages(messages), **self._routing_options(messages, config, kwargs)
-            )
-        return await super().ainvoke(input, config, stop=stop, **kwargs)
+            messages, options = self._routing_request(prompt, config, kwargs)
+            kwargs[_DECISION_KWARG] = await self._client.aroute(messages, **options)
+        return await super().ainvoke(prompt, config, stop=stop, **kwargs)
 
     def stream(
         self, input: LanguageModelInput, config: RunnableConfig | None = None, *, stop: list[str] | None = None,
         **kwargs: Any,
     ) -> Iterator[AIMessageChunk]:
         config = ensure_config(config)
+        prompt = self._convert_input(input)
         if _DECISION_KWARG not in kwargs:
-            messages = self._convert_input(input).to_messages()
-            kwargs[_DECISION_KWARG] = self._client.route(
-                _convert_messages(messages), **self._routing_options(messages, config, kwargs)
-            )
-        yield from super().stream(input, config, stop=stop, **kwargs)
+            messages, options = self._routing_request(prompt, config, kwargs)
+            kwargs[_DECISION_KWARG] = self._client.route(messages, **options)
+        yield from super().stream(prompt, config, stop=stop, **kwargs)
 
     async def astream(
         self, input: LanguageModelInput, config: RunnableConfig | None = None, *, stop: list[str] | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[AIMessageChunk]:
         config = ensure_config(config)
+        prompt = self._convert_input(input)
         if _DECISION_KWARG not in kwargs:
-            messages = self._convert_input(input).to_messages()
-            kwargs[_DECISION_KWARG] = await self._client.aroute(
-                _convert_messages(messages), **self._routing_options(messages, config, kwargs)
-            )
-        async for chunk in super().astream(input, config, stop=stop, **kwargs):
+            messages, options = self._routing_request(prompt, config, kwargs)
+            kwargs[_DECISION_KWARG] = await self._client.aroute(messages, **options)
+        async for chunk in super().astream(prompt, config, stop=stop, **kwargs):
             yield chunk
+
+    def _routing_request(
+        self, prompt: PromptValue, config: RunnableConfig, kwargs: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """What to route and how, decided before the run starts so that callbacks and
+        traces already see the chosen model (a decision travels in ``kwargs``)."""
+        messages = prompt.to_messages()
+        return _convert_messages(messages), self._routing_options(messages, config, kwargs)
 
     def _routing_options(
         self, messages: Sequence[BaseMessage], config: RunnableConfig | None, kwargs: dict[str, Any]
