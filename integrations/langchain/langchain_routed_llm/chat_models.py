@@ -440,12 +440,13 @@ class RoutedChatModel(BaseChatModel):
         decision = kwargs.get(_DECISION_KWARG)
         requested = kwargs.get("model")
         if isinstance(decision, RoutingDecision):
-            model = decision.model
+            model, provider = decision.model, _provider_of(decision.model)
         elif isinstance(requested, str):
             model = self._client.model_for(requested) if requested in _ROLES else requested
-        else:
-            model = f"routed:{self.strong}|{self.weak}"
-        params = LangSmithParams(ls_provider=_provider_of(model), ls_model_name=model, ls_model_type="chat")
+            provider = _provider_of(model)
+        else:  # routed inside the run (``generate`` called directly): either model may answer
+            model, provider = f"{self.strong}|{self.weak}", "routed_llm"
+        params = LangSmithParams(ls_provider=provider, ls_model_name=model, ls_model_type="chat")
         temperature = kwargs.get("temperature", self.temperature)
         if isinstance(temperature, (int, float)):
             params["ls_temperature"] = temperature
@@ -523,7 +524,8 @@ class RoutedChatModel(BaseChatModel):
         """Per-call routing options, removed from ``kwargs`` so they never reach litellm.
 
         Call arguments (``.bind(...)`` included) win over ``config["configurable"]``, which
-        wins over the model's fields; a pinned ``model`` and a sticky tool loop win over
+        wins over the model's fields; a pinned ``model`` (a call argument only: graphs use
+        ``configurable["model"]`` for their own purposes) and a sticky tool loop win over
         any threshold.
         """
         configurable = (config or {}).get("configurable") or {}
@@ -533,7 +535,7 @@ class RoutedChatModel(BaseChatModel):
             value = given.get(key) if given else configurable.get(key)
             if value is not None:
                 options[key] = value
-        pinned = kwargs.pop("model", None) or configurable.get("model")
+        pinned = kwargs.pop("model", None)
         if pinned is not None:
             options["route_to"] = self._role_of(pinned)
         elif self.sticky:

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 from langchain.agents import create_agent
+from langchain_core.caches import InMemoryCache
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.output_parsers import StrOutputParser
@@ -123,6 +124,9 @@ def test_per_call_threshold_through_bind_and_configurable(provider: FakeProvider
     assert chain.invoke({"q": "summarise this"}, config=high) == "Answer from weak-model."
     # a bound value wins over the configurable one
     assert cheap.invoke("summarise this", config=low).response_metadata["model_name"] == WEAK
+    # graphs keep their own keys in configurable ("model" included); they do not pin ours
+    graph_config = {"configurable": {"model": "gpt-something", "thread_id": "t1", "threshold": 0.2}}
+    assert llm.invoke("summarise this", config=graph_config).response_metadata["model_name"] == STRONG
 
 
 def test_strong_share_per_call(provider: FakeProvider) -> None:
@@ -263,6 +267,21 @@ def test_traces_name_the_model_that_answers_and_never_the_key(provider: FakeProv
     everything = json.dumps([recorder.starts, reply.response_metadata], default=repr) + repr(llm) + str(llm)
     assert SECRET not in everything
     assert provider.requests[0].headers["authorization"] == f"Bearer {SECRET}"  # the provider did get it
+
+
+def test_cache_key_holds_the_chosen_model(provider: FakeProvider) -> None:
+    llm = make_model(provider, cache=InMemoryCache())
+    first = llm.invoke("hello")
+    again = llm.invoke("hello")
+    assert again.content == first.content and again.response_metadata["model_name"] == WEAK
+    assert llm.invoke("hello", model="strong").response_metadata["model_name"] == STRONG
+    assert provider.models_called() == ["weak-model", "strong-model"]
+
+
+def test_generate_called_directly_routes_inside_the_run(provider: FakeProvider) -> None:
+    result = make_model(provider).generate([[HumanMessage("prove it")], [HumanMessage("hello")]])
+    models = [generations[0].message.response_metadata["model_name"] for generations in result.generations]
+    assert models == [STRONG, WEAK]
 
 
 def test_usage_report_counts_calls_per_model(provider: FakeProvider) -> None:
