@@ -123,6 +123,8 @@ class HybridScorer(ArtifactMixin, BaseScorer):
         """``p_w(x)``: the probability the small model's answer is good enough."""
         if getattr(self, "weights_", None) is None:
             raise NotFittedError(f"router {self.name!r} is not fitted; call fit() or from_pretrained()")
+        if embeddings is None and len(prompts) == 0:
+            return np.zeros(0, dtype=np.float64)
         features = self.embed(prompts) if embeddings is None else np.asarray(embeddings, dtype=np.float32)
         w1, b1, w2, b2 = (self.weights_[key] for key in _WEIGHTS)
         hidden = np.maximum(features @ w1 + b1, 0.0)
