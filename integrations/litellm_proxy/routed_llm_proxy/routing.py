@@ -1,0 +1,303 @@
+"""The LiteLLM callback that lets a routed-llm router choose a model group's deployment.
+
+LiteLLM's router narrows a model group's healthy deployments through every callback's
+``async_filter_deployments`` before its own strategy picks one. That hook is the right
+seam for a difficulty router: it sees the request's messages and the deployments with
+their ``model_info`` (so roles are tagged where the deployments are declared), it runs
+after LiteLLM's health checks and cooldowns (so a strong deployment that is down is never
+chosen), and LiteLLM's own load balancing, retries and fallbacks still apply among the
+deployments it keeps. The same object listens to the calls' outcomes (cost, latency,
+429s) for the policies, and puts the decision in the response headers.
+
+Only the routing choice lives here; scoring, thresholds and policies are
+:class:`routed_llm.RoutedClient`'s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from litellm._logging import verbose_router_logger
+from litellm.integrations.custom_logger import CustomLogger
+
+from routed_llm import ConfigurationError, RoutedClient
+from routed_llm.decision import ModelRole, RoutingDecision
+from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, PromptView
+from routed_llm.routing import CallOutcome, RoutingPolicy
+from routed_llm.scorers.base import RouterScorer
+
+__all__ = ["DECISION_KEY", "HEADER_PREFIX", "ROLE_KEY", "RoutedLLMRouting"]
+
+ROLE_KEY = "routed_llm_role"
+"""The ``model_info`` key that tags a deployment ``strong`` or ``weak``."""
+DECISION_KEY = "routed_llm"
+"""Where the decision is written in the request's metadata (and so in LiteLLM's logs)."""
+HEADER_PREFIX = "x-routed-llm-"
+_ROLES: tuple[ModelRole, ModelRole] = ("strong", "weak")
+_METADATA_KEYS = ("metadata", "litellm_metadata")
+
+
+class RoutedLLMRouting(CustomLogger):
+    """Route each request of a tagged model group to its strong or its weak deployments.
+
+    Register it as a LiteLLM callback (``litellm_settings.callbacks`` in the proxy config,
+    or ``litellm.callbacks`` with a ``litellm.Router``). A model group takes part when its
+    deployments carry ``model_info: {routed_llm_role: strong}`` or ``weak``; other groups
+    are left to LiteLLM. Several deployments may share a role: LiteLLM balances among them.
+
+    Example (``routed_llm_routing.py`` beside the proxy's ``config.yaml``)::
+
+        from pathlib import Path
+        from routed_llm_proxy import RoutedLLMRouting
+
+        routing = RoutedLLMRouting.from_proxy_config(Path(__file__).with_name("config.yaml"))
+
+    ``on_error`` is the role a request gets when the scorer fails (the request is still
+    served); ``max_call_s`` bounds how long an admitted call may stay unreported before its
+    admission is returned to the policies (a client that hung up mid-stream).
+    """
+
+    def __init__(
+        self,
+        router: str | RouterScorer | None = "random",
+        threshold: float | None = None,
+        *,
+        strong_share: float | None = None,
+        policies: Sequence[RoutingPolicy] = (),
+        prompt_view: PromptView = "last_user",
+        max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS,
+        role_key: str = ROLE_KEY,
+        on_error: ModelRole = "strong",
+        max_call_s: float = 600.0,
+    ) -> None:
+        super().__init__()
+        if on_error not in _ROLES:
+            raise ConfigurationError("on_error", f"must be 'strong' or 'weak', got {on_error!r}")
+        if not isinstance(role_key, str) or not role_key:
+            raise ConfigurationError("role_key", f"must be a non-empty string, got {role_key!r}")
+        if isinstance(max_call_s, bool) or not isinstance(max_call_s, (int, float)) or not max_call_s > 0:
+            raise ConfigurationError("max_call_s", f"must be a number > 0, got {max_call_s!r}")
+        self.client = RoutedClient(
+            "strong", "weak", router=router, threshold=threshold, strong_share=strong_share,
+            prompt_view=prompt_view, max_prompt_chars=max_prompt_chars, policies=policies,
+        )
+        self.role_key = role_key
+        self.on_error: ModelRole = on_error
+        self.max_call_s = float(max_call_s)
+        self._admitted: dict[str, tuple[ModelRole, float]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], **overrides: Any) -> RoutedLLMRouting:
+        """Build from the proxy config's ``routed_llm`` section (see :mod:`routed_llm_proxy.settings`)."""
+        from routed_llm_proxy.settings import routing_kwargs
+
+        return cls(**{**routing_kwargs(settings), **overrides})
+
+    @classmethod
+    def from_proxy_config(cls, path: str | Any, **overrides: Any) -> RoutedLLMRouting:
+        """Build from the ``routed_llm`` section of a LiteLLM Proxy ``config.yaml``.
+
+        ``overrides`` replace settings by keyword (``router=FakeScorer(...)`` in tests).
+        """
+        from routed_llm_proxy.settings import read_section
+
+        return cls.from_settings(read_section(path), **overrides)
+
+    @property
+    def policies(self) -> tuple[RoutingPolicy, ...]:
+        return self.client.policies
+
+    def in_flight(self) -> int:
+        """Admitted calls whose outcome has not been reported yet."""
+        with self._lock:
+            return len(self._admitted)
+
+    def __repr__(self) -> str:
+        return (
+            f"RoutedLLMRouting(router={self.client.scorer.name!r}, threshold={self.client.threshold!r}, "
+            f"policies={[p.name for p in self.policies]!r}, role_key={self.role_key!r})"
+        )
+
+    # -- routing ----------------------------------------------------------------------------
+    async def async_filter_deployments(
+        self,
+        model: str,
+        healthy_deployments: list[Any],
+        messages: list[Any] | None,
+        request_kwargs: dict[str, Any] | None = None,
+        parent_otel_span: Any = None,
+    ) -> list[Any]:
+        """Keep only the deployments of the role the router chose for this request."""
+        by_role: dict[ModelRole, list[Any]] = {"strong": [], "weak": []}
+        for deployment in healthy_deployments:
+            role = self._role_of(deployment)
+            if role is not None:
+                by_role[role].append(deployment)
+        if not by_role["strong"] and not by_role["weak"]:
+            return healthy_deployments
+        metadata = _metadata(request_kwargs)
+        earlier = metadata.get(DECISION_KEY) if metadata is not None else None
+        if isinstance(earlier, Mapping) and earlier.get("model_group") == model:
+            # A retry or a re-pick within the same request keeps the first decision.
+            role = earlier["role"] if by_role[earlier["role"]] else _other(earlier["role"])
+            return by_role[role]
+        self._expire_admissions()
+        record = await self._decide(model, messages, by_role)
+        if metadata is not None:
+            metadata[DECISION_KEY] = record
+        return by_role[record["role"]]
+
+    async def _decide(
+        self, model: str, messages: list[Any] | None, by_role: Mapping[ModelRole, list[Any]]
+    ) -> dict[str, Any]:
+        try:
+            decision = await self._route(messages or [])
+        except Exception as exc:  # the request must still be served: the failure is logged and recorded
+            verbose_router_logger.warning(
+                "routed-llm: router %r failed (%s: %s); model group %r goes to its %s deployments",
+                self.client.scorer.name, type(exc).__name__, exc, model, self.on_error,
+            )
+            return {"model_group": model, "role": self._available(self.on_error, by_role), "policy": "router_error",
+                    "router": self.client.scorer.name, "score": None, "threshold": None, "admission": None}
+        role, policy = decision.role, decision.policy
+        for extra in self.policies:
+            admitted = extra.admit(role)
+            if admitted != role:
+                role, policy = admitted, extra.name
+        admission = uuid.uuid4().hex
+        with self._lock:
+            self._admitted[admission] = (role, time.monotonic())
+        available = self._available(role, by_role)
+        if available != role:
+            policy = "unavailable"
+        return {**_decision_fields(decision), "model_group": model, "role": available, "admitted_role": role,
+                "policy": policy, "admission": admission}
+
+    async def _route(self, messages: list[Any]) -> RoutingDecision:
+        if hasattr(self.client.scorer, "ascore"):
+            return await self.client.aroute(messages)
+        # Neural scorers compute on the CPU: keep the proxy's event loop serving meanwhile.
+        return await asyncio.to_thread(self.client.route, messages)
+
+    def _role_of(self, deployment: Any) -> ModelRole | None:
+        info = deployment.get("model_info") if isinstance(deployment, Mapping) else None
+        role = info.get(self.role_key) if isinstance(info, Mapping) else None
+        if role is None:
+            return None
+        if role not in _ROLES:
+            raise ConfigurationError(
+                f"model_info.{self.role_key}", f"must be 'strong' or 'weak', got {role!r} "
+                f"(deployment {(deployment.get('litellm_params') or {}).get('model')!r})"
+            )
+        return role  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _available(role: ModelRole, by_role: Mapping[ModelRole, list[Any]]) -> ModelRole:
+        return role if by_role[role] else _other(role)
+
+    # -- outcomes -----------------------------------------------------------------------------
+    async def async_log_success_event(self, kwargs: dict[str, Any], response_obj: Any, start_time: Any,
+                                      end_time: Any) -> None:
+        cost = kwargs.get("response_cost")
+        self._report(kwargs, float(cost) if isinstance(cost, (int, float)) else None, _seconds(start_time, end_time),
+                     None)
+
+    async def async_log_failure_event(self, kwargs: dict[str, Any], response_obj: Any, start_time: Any,
+                                      end_time: Any) -> None:
+        error = kwargs.get("exception")
+        status = getattr(error, "status_code", None)
+        self._report(kwargs, None, _seconds(start_time, end_time), status if isinstance(status, int) else 599)
+
+    def _report(self, kwargs: Mapping[str, Any], cost: float | None, latency_s: float, status: int | None) -> None:
+        """Release the request's admission once, with the outcome of the call that answered."""
+        record = _decision_in(kwargs)
+        token = record.get("admission") if record else None
+        if not token:
+            return
+        with self._lock:
+            admitted = self._admitted.pop(token, None)
+        if admitted is not None:
+            self._release(CallOutcome(admitted[0], cost, latency_s, status))
+
+    def _expire_admissions(self) -> None:
+        horizon = time.monotonic() - self.max_call_s
+        with self._lock:
+            stale = [token for token, (_, since) in self._admitted.items() if since < horizon]
+            roles = [self._admitted.pop(token)[0] for token in stale]
+        for role in roles:
+            self._release(CallOutcome(role, None, self.max_call_s, 599))
+
+    def _release(self, outcome: CallOutcome) -> None:
+        for policy in self.policies:
+            policy.release(outcome)
+
+    # -- response headers (proxy) -------------------------------------------------------------
+    async def async_post_call_response_headers_hook(
+        self,
+        data: dict[str, Any],
+        user_api_key_dict: Any,
+        response: Any,
+        request_headers: dict[str, str] | None = None,
+        litellm_call_info: dict[str, Any] | None = None,
+    ) -> dict[str, str] | None:
+        """``x-routed-llm-*`` headers: router, score, threshold, role, policy."""
+        record = _decision_in(data)
+        if record is None:
+            return None
+        headers = {
+            f"{HEADER_PREFIX}{name}": _header_value(record.get(name))
+            for name in ("router", "score", "threshold", "role", "policy")
+            if record.get(name) is not None
+        }
+        return headers or None
+
+
+def _other(role: ModelRole) -> ModelRole:
+    return "weak" if role == "strong" else "strong"
+
+
+def _metadata(request_kwargs: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not request_kwargs:
+        return None
+    for key in _METADATA_KEYS:
+        value = request_kwargs.get(key)
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def _decision_in(kwargs: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The decision stamped on a request, wherever LiteLLM carried the metadata."""
+    places = [kwargs, kwargs.get("litellm_params") or {}]
+    for place in places:
+        for key in _METADATA_KEYS:
+            metadata = place.get(key) if isinstance(place, Mapping) else None
+            if isinstance(metadata, Mapping) and isinstance(metadata.get(DECISION_KEY), Mapping):
+                return metadata[DECISION_KEY]  # type: ignore[no-any-return]
+    return None
+
+
+def _decision_fields(decision: RoutingDecision) -> dict[str, Any]:
+    return {"router": decision.router, "score": decision.score, "threshold": decision.threshold,
+            "latency_ms": decision.latency_ms}
+
+
+def _header_value(value: Any) -> str:
+    if isinstance(value, float):
+        return "inf" if value == float("inf") else f"{value:.6g}"
+    return str(value)
+
+
+def _seconds(start: Any, end: Any) -> float:
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        return max(0.0, (end - start) / timedelta(seconds=1))
+    if isinstance(start, (int, float)) and isinstance(end, (int, float)):
+        return max(0.0, float(end) - float(start))
+    return 0.0

@@ -1,0 +1,171 @@
+"""The plugin with a plain ``litellm.Router`` (the proxy's router, without the server) and on its own hook."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import litellm
+import numpy as np
+import pytest
+from routed_llm_proxy import DECISION_KEY, RoutedLLMRouting
+
+from routed_llm import ConfigurationError
+from routed_llm.routing import ConcurrencyCap, SpendBudget
+from routed_llm.scorers.base import BaseScorer
+from routed_llm.testing import FakeProvider, FakeScorer
+
+HARD = [{"role": "user", "content": "a hard proof"}]
+EASY = [{"role": "user", "content": "an easy greeting"}]
+
+
+def deployments(provider: FakeProvider) -> list[dict[str, Any]]:
+    common = {"api_base": provider.base_url, "api_key": "fake-key"}
+    return [
+        {"model_name": "routed", "litellm_params": {"model": "openai/big", "input_cost_per_token": 1e-3,
+                                                     "output_cost_per_token": 2e-3, **common},
+         "model_info": {"id": "big-1", "routed_llm_role": "strong"}},
+        {"model_name": "routed", "litellm_params": {"model": "openai/small", **common},
+         "model_info": {"id": "small-1", "routed_llm_role": "weak"}},
+        {"model_name": "routed", "litellm_params": {"model": "openai/small-2", **common},
+         "model_info": {"id": "small-2", "routed_llm_role": "weak"}},
+    ]
+
+
+@pytest.fixture
+def registered() -> Iterator[list[RoutedLLMRouting]]:
+    """Plugins appended here are LiteLLM callbacks for the test, taken off every LiteLLM list after it."""
+    plugins: list[RoutedLLMRouting] = []
+    yield plugins
+    for plugin in plugins:
+        litellm.logging_callback_manager.remove_callback_from_all_lists(plugin)
+
+
+def router_with(provider: FakeProvider, plugin: RoutedLLMRouting, registered: list[RoutedLLMRouting]) -> litellm.Router:
+    registered.append(plugin)
+    litellm.logging_callback_manager.add_litellm_callback(plugin)
+    return litellm.Router(model_list=deployments(provider), num_retries=0)
+
+
+async def test_a_litellm_router_calls_the_deployments_of_the_chosen_role(
+    provider: FakeProvider, registered: list[RoutedLLMRouting]
+) -> None:
+    plugin = RoutedLLMRouting(FakeScorer({"hard": 0.9}, default=0.1), threshold=0.5)
+    router = router_with(provider, plugin, registered)
+    for _ in range(6):
+        await router.acompletion(model="routed", messages=HARD)
+        await router.acompletion(model="routed", messages=EASY)
+    called = provider.models_called()
+    assert called[0::2] == ["big"] * 6
+    assert set(called[1::2]) <= {"small", "small-2"}  # LiteLLM still balances among the weak deployments
+
+
+async def test_policies_see_every_outcome(provider: FakeProvider, registered: list[RoutedLLMRouting]) -> None:
+    cap, budget = ConcurrencyCap(4), SpendBudget(100.0)
+    plugin = RoutedLLMRouting(FakeScorer({"hard": 0.9}, default=0.1), policies=[cap, budget])
+    router = router_with(provider, plugin, registered)
+    reply = await router.acompletion(model="routed", messages=HARD)
+    await _settle(plugin)
+    cost = reply._hidden_params["response_cost"]
+    assert cost > 0 and budget.spend() == pytest.approx(cost)
+    assert cap.peak == 1 and cap.in_flight == 0 and plugin.in_flight() == 0
+    provider.fail_next("big", status=429)
+    with pytest.raises(litellm.RateLimitError):
+        await router.acompletion(model="routed", messages=HARD)
+    await _settle(plugin)
+    assert cap.in_flight == 0
+    assert plugin.client.route(HARD).role == "strong" and cap.admit("strong") == "weak"  # resting after the 429
+
+
+async def _settle(plugin: RoutedLLMRouting) -> None:
+    """LiteLLM reports outcomes from background tasks: let them run."""
+    import asyncio
+
+    for _ in range(200):
+        if plugin.in_flight() == 0:
+            return
+        await asyncio.sleep(0.01)
+
+
+def pool(*roles: str | None) -> list[dict[str, Any]]:
+    return [{"litellm_params": {"model": f"openai/m{i}"},
+             "model_info": {"id": f"m{i}", **({"routed_llm_role": role} if role else {})}}
+            for i, role in enumerate(roles)]
+
+
+async def test_untagged_groups_are_left_alone() -> None:
+    plugin = RoutedLLMRouting(FakeScorer(default=0.9))
+    healthy = pool(None, None)
+    assert await plugin.async_filter_deployments("g", healthy, HARD, {"metadata": {}}) == healthy
+    assert plugin.client.scorer.calls == 0  # type: ignore[attr-defined]
+
+
+async def test_the_decision_is_written_once_per_request_and_kept_on_retries() -> None:
+    scorer = FakeScorer({"hard": 0.9}, default=0.1)
+    plugin = RoutedLLMRouting(scorer)
+    request: dict[str, Any] = {"metadata": {}}
+    kept = await plugin.async_filter_deployments("g", pool("strong", "weak"), HARD, request)
+    assert [d["model_info"]["id"] for d in kept] == ["m0"]
+    record = request["metadata"][DECISION_KEY]
+    assert record["role"] == "strong" and record["score"] == 0.9 and record["model_group"] == "g"
+    again = await plugin.async_filter_deployments("g", pool("strong", "weak"), HARD, request)
+    assert [d["model_info"]["id"] for d in again] == ["m0"] and scorer.calls == 1 and plugin.in_flight() == 1
+
+
+async def test_a_role_without_healthy_deployments_degrades_to_the_other() -> None:
+    plugin = RoutedLLMRouting(FakeScorer(default=0.9))
+    request: dict[str, Any] = {"metadata": {}}
+    kept = await plugin.async_filter_deployments("g", pool("weak", None), HARD, request)
+    assert [d["model_info"]["id"] for d in kept] == ["m0"]
+    assert request["metadata"][DECISION_KEY]["policy"] == "unavailable"
+    assert request["metadata"][DECISION_KEY]["admitted_role"] == "strong"
+
+
+class BrokenScorer(BaseScorer):
+    name = "broken"
+
+    def score(self, prompts: list[str]) -> np.ndarray:
+        raise RuntimeError("model file missing")
+
+
+@pytest.mark.parametrize("on_error", ["strong", "weak"])
+async def test_a_failing_router_still_serves_the_request(on_error: str) -> None:
+    plugin = RoutedLLMRouting(BrokenScorer(), on_error=on_error)  # type: ignore[arg-type]
+    request: dict[str, Any] = {"metadata": {}}
+    kept = await plugin.async_filter_deployments("g", pool("strong", "weak"), HARD, request)
+    assert [d["model_info"]["routed_llm_role"] for d in kept] == [on_error]
+    assert request["metadata"][DECISION_KEY]["policy"] == "router_error" and plugin.in_flight() == 0
+
+
+async def test_admissions_never_reported_are_returned_after_max_call_s() -> None:
+    cap = ConcurrencyCap(1)
+    plugin = RoutedLLMRouting(FakeScorer(default=0.9), policies=[cap], max_call_s=1e-9)
+    await plugin.async_filter_deployments("g", pool("strong", "weak"), HARD, {"metadata": {}})
+    assert cap.in_flight == 1  # the client hung up: no outcome will ever come
+    second: dict[str, Any] = {"metadata": {}}
+    await plugin.async_filter_deployments("g", pool("strong", "weak"), HARD, second)
+    assert second["metadata"][DECISION_KEY]["role"] == "strong" and cap.in_flight == 1
+
+
+async def test_response_headers_carry_the_decision() -> None:
+    plugin = RoutedLLMRouting(FakeScorer(default=0.9), threshold=0.25)
+    request: dict[str, Any] = {"metadata": {}}
+    await plugin.async_filter_deployments("g", pool("strong", "weak"), HARD, request)
+    headers = await plugin.async_post_call_response_headers_hook(request, None, None)
+    assert headers == {"x-routed-llm-router": "fake", "x-routed-llm-score": "0.9",
+                       "x-routed-llm-threshold": "0.25", "x-routed-llm-role": "strong",
+                       "x-routed-llm-policy": "threshold"}
+    assert await plugin.async_post_call_response_headers_hook({"metadata": {}}, None, None) is None
+
+
+async def test_a_bad_role_tag_names_the_field_and_the_deployment() -> None:
+    plugin = RoutedLLMRouting(FakeScorer())
+    with pytest.raises(ConfigurationError, match=r"model_info.routed_llm_role.*'medium'.*openai/m0"):
+        await plugin.async_filter_deployments("g", pool("medium"), HARD, {"metadata": {}})
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [({"on_error": "both"}, "on_error"), ({"role_key": ""}, "role_key"),
+                                               ({"max_call_s": 0}, "max_call_s"), ({"threshold": -1}, "threshold")])
+def test_configuration_errors_name_the_field(kwargs: dict[str, Any], field: str) -> None:
+    with pytest.raises(ConfigurationError, match=f"^{field}:"):
+        RoutedLLMRouting("random", **kwargs)
