@@ -10,8 +10,10 @@ with the weak model, as the direct call does.
 
 Each round times ``--calls`` consecutive calls of each path, alternating which goes first;
 the figures are medians over ``--rounds`` rounds of the mean time per call; the
-overhead is ``median(routed) / median(direct) - 1``, and "paired" is the median of the
-per-round ratios minus 1, which load drifting between rounds disturbs less.
+overhead is ``median(routed) / median(direct) - 1`` of wall time, "paired" is the median
+of the per-round wall ratios minus 1 (less disturbed by load drifting between rounds),
+and the CPU columns give the measuring thread's CPU time per call, which other processes
+competing for the cores do not inflate.
 
 Run: ``LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/langchain_overhead.py``
 """
@@ -43,29 +45,34 @@ def serve(port_out: Connection, stop: Any) -> None:
         stop.wait()
 
 
-def per_call_seconds(call: Callable[[], object], calls: int) -> float:
-    started = time.perf_counter()
+def per_call_seconds(call: Callable[[], object], calls: int) -> tuple[float, float]:
+    """Wall time and this thread's CPU time per call (the CPU figure ignores other
+    processes competing for the cores, and litellm's background logging threads)."""
+    wall, cpu = time.perf_counter(), time.thread_time()
     for _ in range(calls):
         call()
-    return (time.perf_counter() - started) / calls
+    return (time.perf_counter() - wall) / calls, (time.thread_time() - cpu) / calls
 
 
-def compare(
-    direct: Callable[[], object], routed: Callable[[], object], rounds: int, calls: int
-) -> tuple[float, float, float]:
-    """Median seconds per call of each path over interleaved rounds, and the median of
-    the per-round ratios (robust to load that drifts between rounds)."""
+def compare(direct: Callable[[], object], routed: Callable[[], object], rounds: int, calls: int) -> dict[str, float]:
+    """Medians over interleaved rounds: wall and CPU seconds per call of each path, and the
+    median of the per-round wall ratios (robust to load that drifts between rounds)."""
     for _ in range(calls):  # warm connection pools, caches and lazy imports
         direct()
         routed()
-    direct_times: list[float] = []
-    routed_times: list[float] = []
+    times: dict[str, list[tuple[float, float]]] = {"direct": [], "routed": []}
     for index in range(rounds):
-        order = [(direct, direct_times), (routed, routed_times)]
-        for call, times in order if index % 2 == 0 else order[::-1]:
-            times.append(per_call_seconds(call, calls))
-    paired = statistics.median(r / d for r, d in zip(routed_times, direct_times, strict=True))
-    return statistics.median(direct_times), statistics.median(routed_times), paired
+        order = [("direct", direct), ("routed", routed)]
+        for name, call in order if index % 2 == 0 else order[::-1]:
+            times[name].append(per_call_seconds(call, calls))
+    pairs = zip(times["routed"], times["direct"], strict=True)
+    return {
+        "direct_wall": statistics.median(wall for wall, _ in times["direct"]),
+        "routed_wall": statistics.median(wall for wall, _ in times["routed"]),
+        "direct_cpu": statistics.median(cpu for _, cpu in times["direct"]),
+        "routed_cpu": statistics.median(cpu for _, cpu in times["routed"]),
+        "paired": statistics.median(routed[0] / direct[0] for routed, direct in pairs),
+    }
 
 
 def main() -> None:
@@ -102,12 +109,17 @@ def main() -> None:
         def routed_stream() -> object:
             return list(model.stream(PROMPT))
 
-        print(f"{args.rounds} interleaved rounds x {args.calls} calls per path; medians per call")
-        print(f"{'call':<8}{'litellm ms':>12}{'routed ms':>12}{'overhead':>10}{'paired':>10}")
+        print(f"{args.rounds} interleaved rounds x {args.calls} calls per path; medians, ms per call")
+        print(f"{'call':<8}{'litellm':>9}{'routed':>9}{'overhead':>10}{'paired':>9}"
+              f"{'cpu litellm':>13}{'cpu routed':>12}{'cpu overhead':>14}")
         for name, direct, routed in (("invoke", direct_invoke, routed_invoke), ("stream", direct_stream, routed_stream)):
-            direct_s, routed_s, paired = compare(direct, routed, args.rounds, args.calls)
-            overhead = routed_s / direct_s - 1.0
-            print(f"{name:<8}{direct_s * 1e3:>12.3f}{routed_s * 1e3:>12.3f}{overhead:>+10.1%}{paired - 1.0:>+10.1%}")
+            r = compare(direct, routed, args.rounds, args.calls)
+            print(
+                f"{name:<8}{r['direct_wall'] * 1e3:>9.3f}{r['routed_wall'] * 1e3:>9.3f}"
+                f"{r['routed_wall'] / r['direct_wall'] - 1:>+10.1%}{r['paired'] - 1:>+9.1%}"
+                f"{r['direct_cpu'] * 1e3:>13.3f}{r['routed_cpu'] * 1e3:>12.3f}"
+                f"{r['routed_cpu'] / r['direct_cpu'] - 1:>+14.1%}"
+            )
     finally:
         stop.set()
         server.join(timeout=5)

@@ -253,6 +253,16 @@ def test_provider_error_without_fallback_names_models_not_the_key(provider: Fake
     assert SECRET not in str(caught.value)
 
 
+def test_stream_falls_back_before_the_first_chunk_and_fails_loudly_after(provider: FakeProvider) -> None:
+    provider.fail_next("strong-model", status=503)
+    chunks = list(make_model(provider, fallback=True).stream("prove it"))
+    assert "".join(str(c.content) for c in chunks) == "Answer from weak-model."
+    assert chunks[-1].response_metadata["routing"]["fallback"] is True
+    provider.fail_next("strong-model", status=200, content="one two three four", fail_after_chunks=2)
+    with pytest.raises(ProviderError, match="mid-stream"):
+        list(make_model(provider).stream("prove it"))
+
+
 def test_traces_name_the_model_that_answers_and_never_the_key(provider: FakeProvider) -> None:
     recorder = Recorder()
     llm = make_model(provider)
