@@ -148,7 +148,7 @@ class RoutedLLMRouting(CustomLogger):
             # A retry or a re-pick within the same request keeps the first decision.
             role = earlier["role"] if by_role[earlier["role"]] else _other(earlier["role"])
             return by_role[role]
-        self._expire_admissions()
+        await asyncio.to_thread(self._expire_admissions)
         record = await self._decide(model, messages, by_role)
         if metadata is not None:
             metadata[DECISION_KEY] = record
@@ -166,11 +166,8 @@ class RoutedLLMRouting(CustomLogger):
             )
             return {"model_group": model, "role": self._available(self.on_error, by_role), "policy": "router_error",
                     "router": self.client.scorer.name, "score": None, "threshold": None, "admission": None}
-        role, policy = decision.role, decision.policy
-        for extra in self.policies:
-            admitted = extra.admit(role)
-            if admitted != role:
-                role, policy = admitted, extra.name
+        # Policies may wait on Redis: keep the proxy's event loop serving meanwhile.
+        role, policy = await asyncio.to_thread(self._admit, decision.role, decision.policy)
         admission = uuid.uuid4().hex
         with self._lock:
             self._admitted[admission] = (role, time.monotonic())
@@ -179,6 +176,13 @@ class RoutedLLMRouting(CustomLogger):
             policy = "unavailable"
         return {**_decision_fields(decision), "model_group": model, "role": available, "admitted_role": role,
                 "policy": policy, "admission": admission}
+
+    def _admit(self, role: ModelRole, policy: str) -> tuple[ModelRole, str]:
+        for extra in self.policies:
+            admitted = extra.admit(role)
+            if admitted != role:
+                role, policy = admitted, extra.name
+        return role, policy
 
     async def _route(self, messages: list[Any]) -> RoutingDecision:
         if hasattr(self.client.scorer, "ascore"):
@@ -206,16 +210,17 @@ class RoutedLLMRouting(CustomLogger):
     async def async_log_success_event(self, kwargs: dict[str, Any], response_obj: Any, start_time: Any,
                                       end_time: Any) -> None:
         cost = kwargs.get("response_cost")
-        self._report(kwargs, float(cost) if isinstance(cost, (int, float)) else None, _seconds(start_time, end_time),
+        await self._report(kwargs, float(cost) if isinstance(cost, (int, float)) else None, _seconds(start_time, end_time),
                      None)
 
     async def async_log_failure_event(self, kwargs: dict[str, Any], response_obj: Any, start_time: Any,
                                       end_time: Any) -> None:
         error = kwargs.get("exception")
         status = getattr(error, "status_code", None)
-        self._report(kwargs, None, _seconds(start_time, end_time), status if isinstance(status, int) else 599)
+        await self._report(kwargs, None, _seconds(start_time, end_time), status if isinstance(status, int) else 599)
 
-    def _report(self, kwargs: Mapping[str, Any], cost: float | None, latency_s: float, status: int | None) -> None:
+    async def _report(self, kwargs: Mapping[str, Any], cost: float | None, latency_s: float,
+                      status: int | None) -> None:
         """Release the request's admission once, with the outcome of the call that answered."""
         record = _decision_in(kwargs)
         token = record.get("admission") if record else None
@@ -224,7 +229,7 @@ class RoutedLLMRouting(CustomLogger):
         with self._lock:
             admitted = self._admitted.pop(token, None)
         if admitted is not None:
-            self._release(CallOutcome(admitted[0], cost, latency_s, status))
+            await asyncio.to_thread(self._release, CallOutcome(admitted[0], cost, latency_s, status))
 
     def _expire_admissions(self) -> None:
         horizon = time.monotonic() - self.max_call_s
