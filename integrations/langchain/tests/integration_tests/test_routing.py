@@ -163,6 +163,13 @@ def test_streaming_carries_usage_and_decision_once(provider: FakeProvider) -> No
     assert full.usage_metadata is not None and full.usage_metadata["total_tokens"] > 0
 
 
+def test_streaming_field_makes_invoke_stream_from_the_provider(provider: FakeProvider) -> None:
+    reply = make_model(provider, streaming=True).invoke("prove it")
+    assert reply.content == "Answer from strong-model."
+    assert reply.response_metadata["routing"]["role"] == "strong" and reply.usage_metadata is not None
+    assert provider.requests[-1].body["stream"] is True
+
+
 # -- structured output -----------------------------------------------------------------------
 class Person(BaseModel):
     """A person the text mentions."""
@@ -207,6 +214,18 @@ async def test_async_agent_round_trip(provider: FakeProvider) -> None:
     state = await agent.ainvoke({"messages": [HumanMessage("prove the weather in 'Oslo' is known")]})
     assert state["messages"][-1].response_metadata["model_name"] == STRONG
     assert "It is sunny in Oslo." in state["messages"][-1].text
+
+
+def test_agent_streams_tokens_of_the_routed_model(provider: FakeProvider) -> None:
+    agent = create_agent(make_model(provider), tools=[get_weather])
+    tokens = [
+        (chunk.content, chunk.response_metadata.get("model_name"))
+        for chunk, _ in agent.stream({"messages": [HumanMessage("hello, weather in 'Lima'?")]}, stream_mode="messages")
+        if isinstance(chunk, AIMessage)
+    ]
+    assert "".join(content for content, _ in tokens if isinstance(content, str)).startswith("The tool returned")
+    assert {name for _, name in tokens if name} == {WEAK}
+    assert len([content for content, _ in tokens if content]) > 3  # token by token, not one message
 
 
 @pytest.mark.parametrize(("sticky", "second"), [(True, STRONG), (False, WEAK)])
