@@ -146,6 +146,18 @@ def test_redis_keys_are_namespaced_and_expire() -> None:
     assert other.score_window("cal").snapshot(10)[1] == 0
 
 
+def test_redis_spend_is_bucketed_so_a_busy_fleet_reads_little() -> None:
+    client = fakeredis.FakeRedis()
+    ledger = RedisState(client, namespace="busy", resolution_s=10).spend_ledger("budget")
+    for index in range(1000):
+        ledger.record(100.0 + index * 0.029, 0.001)  # 1,000 calls within 29 s: three 10 s buckets
+    assert client.hlen("busy:budget:spent") == 3
+    assert ledger.total(since=0.0) == pytest.approx(1.0)
+    # a bucket counts while any of it lies in the window: spend leaves up to 10 s late, never early
+    assert ledger.total(since=125.0) == pytest.approx(0.001 * (1000 - 690))
+    assert ledger.total(since=130.0) == 0.0 and client.hlen("busy:budget:spent") == 0
+
+
 def test_redis_state_repr_hides_the_connection() -> None:
     state = RedisState(fakeredis.FakeRedis(), namespace="ns")
     assert repr(state) == "RedisState(namespace='ns', ttl_s=86400)"
@@ -156,6 +168,7 @@ def test_redis_state_repr_hides_the_connection() -> None:
     (lambda: SpendBudget(1.0, store=MemoryState().score_window("x")), "store"),  # type: ignore[arg-type]
     (lambda: RedisState(fakeredis.FakeRedis(), namespace="has space"), "namespace"),
     (lambda: RedisState(fakeredis.FakeRedis(), ttl_s=0), "ttl_s"),
+    (lambda: RedisState(fakeredis.FakeRedis(), resolution_s=0), "resolution_s"),
     (lambda: MemoryState().score_window(""), "name"),
 ])
 def test_store_validation_names_the_field(make: Callable[[], object], field: str) -> None:

@@ -15,10 +15,11 @@ retired fleet leaves nothing behind.
 
 from __future__ import annotations
 
+import math
 import threading
-import uuid
 from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -212,37 +213,42 @@ class RedisScoreWindow(ScoreWindowStore):
 
 
 class RedisSpendLedger(SpendLedgerStore):
-    """Spend in a Redis sorted set scored by timestamp; reservations in a float counter.
+    """Spend summed per ``resolution_s`` bucket in a Redis hash; reservations in a float counter.
 
-    Timestamps come from the policy's clock, so replicas sharing a ledger must use a clock
-    they agree on (wall time, ``time.time``), not ``time.monotonic``.
+    Buckets bound the data a read moves to ``window / resolution_s`` numbers however busy the
+    fleet is; a bucket counts while any of it lies in the window, so spend leaves the window
+    up to ``resolution_s`` late (never early). Timestamps come from the policy's clock, so
+    replicas sharing a ledger must use a clock they agree on (``time.time``), not
+    ``time.monotonic``.
     """
 
     _RETRIES = 50
 
-    def __init__(self, client: Redis, prefix: str, ttl_s: int) -> None:
+    def __init__(self, client: Redis, prefix: str, ttl_s: int, resolution_s: float = 1.0) -> None:
         self._client = client
         self._spent = f"{prefix}:spent"
         self._reserved = f"{prefix}:reserved"
         self._ttl_s = ttl_s
+        self._resolution_s = resolution_s
 
     def record(self, timestamp: float, usd: float) -> None:
         pipe = self._client.pipeline(transaction=True)
-        pipe.zadd(self._spent, {f"{float(usd)!r}:{uuid.uuid4().hex}": float(timestamp)})
+        pipe.hincrbyfloat(self._spent, str(math.floor(float(timestamp) / self._resolution_s)), float(usd))
         pipe.expire(self._spent, self._ttl_s)
         pipe.execute()
 
     def total(self, since: float) -> float:
-        pipe = self._client.pipeline(transaction=True)
-        pipe.zremrangebyscore(self._spent, "-inf", f"({float(since)!r}")
-        pipe.zrange(self._spent, 0, -1)
-        _, members = pipe.execute()
-        return _member_sum(members)
+        total, expired = self._split(self._client.hgetall(self._spent), since)
+        if expired:
+            self._client.hdel(self._spent, *expired)  # idempotent: buckets in the past never grow again
+        return total
 
     def reserved(self) -> float:
         return max(0.0, float(self._client.get(self._reserved) or 0.0))
 
     def try_reserve(self, usd: float, *, limit: float, since: float) -> bool:
+        if math.isinf(limit):
+            return self._check_and_set(lambda total, reserved: reserved + usd, None)
         return self._check_and_set(lambda total, reserved: (
             reserved + usd if total + reserved + usd <= limit else None
         ), since)
@@ -250,20 +256,27 @@ class RedisSpendLedger(SpendLedgerStore):
     def unreserve(self, usd: float) -> None:
         self._check_and_set(lambda total, reserved: max(0.0, reserved - usd), None)
 
-    def _check_and_set(self, update: Any, since: float | None) -> bool:
+    def _split(self, buckets: Mapping[Any, Any], since: float) -> tuple[float, list[Any]]:
+        """The spend of buckets overlapping ``[since, ...)`` and the names of those before it."""
+        total, expired = 0.0, []
+        for name, usd in buckets.items():
+            if (int(name) + 1) * self._resolution_s > since:
+                total += float(usd)
+            else:
+                expired.append(name)
+        return total, expired
+
+    def _check_and_set(self, update: Callable[[float, float], float | None], since: float | None) -> bool:
         """Optimistic transaction: read spend and reservations, write the new reservation
         only if neither changed meanwhile (``WATCH``), retrying on contention."""
         from redis.exceptions import WatchError
 
+        watched = (self._reserved,) if since is None else (self._spent, self._reserved)
         for _ in range(self._RETRIES):
             with self._client.pipeline(transaction=True) as pipe:
                 try:
-                    pipe.watch(self._spent, self._reserved)
-                    if since is not None:
-                        members = pipe.zrangebyscore(self._spent, float(since), "+inf")
-                        total = _member_sum(members)
-                    else:
-                        total = 0.0
+                    pipe.watch(*watched)
+                    total = 0.0 if since is None else self._split(pipe.hgetall(self._spent), since)[0]
                     reserved = max(0.0, float(pipe.get(self._reserved) or 0.0))
                     new = update(total, reserved)
                     if new is None:
@@ -285,7 +298,9 @@ class RedisState(StateStore):
     opened with the optional ``redis`` package (``pip install routed-llm[redis]``).
     """
 
-    def __init__(self, client: Redis | str, *, namespace: str = "routed_llm", ttl_s: int = 86_400) -> None:
+    def __init__(
+        self, client: Redis | str, *, namespace: str = "routed_llm", ttl_s: int = 86_400, resolution_s: float = 1.0
+    ) -> None:
         if isinstance(client, str):
             try:
                 import redis
@@ -296,15 +311,18 @@ class RedisState(StateStore):
             client = redis.Redis.from_url(client)
         if isinstance(ttl_s, bool) or not isinstance(ttl_s, int) or ttl_s < 1:
             raise ConfigurationError("ttl_s", f"must be an int >= 1 (seconds), got {ttl_s!r}")
+        if isinstance(resolution_s, bool) or not isinstance(resolution_s, (int, float)) or not resolution_s > 0:
+            raise ConfigurationError("resolution_s", f"must be a number > 0 (seconds), got {resolution_s!r}")
         self.client = client
         self.namespace = _check_name(namespace, "namespace")
         self.ttl_s = ttl_s
+        self.resolution_s = float(resolution_s)
 
     def score_window(self, name: str) -> RedisScoreWindow:
         return RedisScoreWindow(self.client, f"{self.namespace}:{_check_name(name)}", self.ttl_s)
 
     def spend_ledger(self, name: str) -> RedisSpendLedger:
-        return RedisSpendLedger(self.client, f"{self.namespace}:{_check_name(name)}", self.ttl_s)
+        return RedisSpendLedger(self.client, f"{self.namespace}:{_check_name(name)}", self.ttl_s, self.resolution_s)
 
     def __repr__(self) -> str:
         return f"RedisState(namespace={self.namespace!r}, ttl_s={self.ttl_s!r})"
@@ -318,12 +336,3 @@ def _check_name(name: str, field: str = "name") -> str:
 
 def _floats(values: list[Any]) -> np.ndarray:
     return np.asarray([float(v) for v in values], dtype=np.float64)
-
-
-def _member_sum(members: list[Any]) -> float:
-    """Sum the USD amounts encoded at the front of ledger members (``"<usd>:<id>"``)."""
-    total = 0.0
-    for member in members:
-        text = member.decode() if isinstance(member, bytes) else str(member)
-        total += float(text.split(":", 1)[0])
-    return total
