@@ -99,9 +99,9 @@ def state_from_settings(value: Any, environ: Mapping[str, str] | None = None) ->
         return MemoryState()
     if backend != "redis":
         raise ConfigurationError(f"{field}.backend", f"must be 'memory' or 'redis', got {backend!r}")
-    unknown = sorted(set(options) - {"url", "namespace", "ttl_s"})
+    unknown = sorted(set(options) - {"url", "namespace", "ttl_s", "resolution_s"})
     if unknown:
-        raise ConfigurationError(f"{field}.{unknown[0]}", "unknown option; known: url, namespace, ttl_s")
+        raise ConfigurationError(f"{field}.{unknown[0]}", "unknown option; known: url, namespace, ttl_s, resolution_s")
     url = options.pop("url", None) or _redis_url_from_env(os.environ if environ is None else environ)
     if url is None:
         raise ConfigurationError(
