@@ -7,10 +7,12 @@ pods) each see a slice, so they share one Redis store instead. The policies talk
 store through two small seams, a window of recent scores and a rolling spend ledger with
 reservations, so the arithmetic stays in the policies and the stores only keep data.
 
-Every Redis operation that reads what it writes runs in one ``MULTI``/``EXEC`` pipeline
-(or a ``WATCH`` check-and-set), so concurrent replicas never lose an update; keys live
-under ``<namespace>:<name>:`` and expire ``ttl_s`` seconds after their last write, so a
-retired fleet leaves nothing behind.
+In Redis, appending to the window and reading it back are one ``MULTI``/``EXEC``
+transaction, spend is added with ``HINCRBYFLOAT`` into per-``resolution_s`` buckets, and a
+reservation is a ``WATCH`` check-and-set on spend and reservations, so concurrent replicas
+never lose an update nor overshoot a budget together. Keys live under
+``<namespace>:<name>:`` and expire ``ttl_s`` seconds after their last write, so a retired
+fleet leaves nothing behind.
 """
 
 from __future__ import annotations
