@@ -8,6 +8,7 @@ suite checks more (``magic_function(3)`` must be called with 3, a customer named
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -73,7 +74,7 @@ def grounded_reply(body: Mapping[str, Any]) -> FakeReply | None:
             tool = next((t for t in tools if t["function"]["name"] in prompt), tools[0])
         function = tool["function"]
         arguments = grounded_arguments(function.get("parameters") or {}, prompt)
-        call_id = f"call_{abs(hash(json.dumps(messages, sort_keys=True))) % 10**12:012d}"
+        call_id = "call_" + hashlib.sha1(json.dumps(messages, sort_keys=True).encode()).hexdigest()[:12]
         return FakeReply(tool_calls=[{"id": call_id, "type": "function", "function": {
             "name": function["name"], "arguments": json.dumps(arguments, ensure_ascii=False)}}])
     if (body.get("response_format") or {}).get("type") == "json_object":
