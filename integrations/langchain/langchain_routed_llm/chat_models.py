@@ -210,13 +210,17 @@ def _convert_response_to_message(reply: RoutedResponse, routing: Mapping[str, An
         "finish_reason": choice.finish_reason,
         "id": reply.response.id,
     }
+    calls: dict[str, Any] = {}
+    if tool_calls:
+        calls["tool_calls"] = tool_calls
+    if invalid_tool_calls:
+        calls["invalid_tool_calls"] = invalid_tool_calls
     return AIMessage(
         content=choice.message.content or "",
-        tool_calls=tool_calls,
-        invalid_tool_calls=invalid_tool_calls,
         usage_metadata=_usage_metadata(getattr(reply.response, "usage", None)),
         response_metadata=response_metadata,
         id=reply.response.id,
+        **calls,
     )
 
 
@@ -411,11 +415,12 @@ class RoutedChatModel(BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
+        client = self._client
         return {
             "strong": self.strong,
             "weak": self.weak,
-            "router": self._client.scorer.name,
-            "threshold": self._client.threshold,
+            "router": client.scorer.name,
+            "threshold": client.threshold,
             "prompt_view": self.prompt_view,
             "sticky": self.sticky,
             "fallback": self.fallback,
@@ -425,8 +430,10 @@ class RoutedChatModel(BaseChatModel):
         }
 
     def _get_invocation_params(self, stop: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
+        """``BaseChatModel``'s parameters (identifying ones, ``_type``, ``stop``, call kwargs),
+        built directly rather than through its deprecated ``dict()``, plus the chosen model."""
         decision = kwargs.pop(_DECISION_KWARG, None)
-        params = super()._get_invocation_params(stop=stop, **kwargs)
+        params = {**self._identifying_params, "_type": self._llm_type, "stop": stop, **kwargs}
         if isinstance(decision, RoutingDecision):
             # the choice as the run starts; the full record, cost included, is in the response
             params["model"] = decision.model
