@@ -58,6 +58,7 @@ ROUTING_KEY = "routing"
 _DECISION_KWARG = "routing_decision"
 _RESERVED_KWARGS = frozenset({"model", "messages", "stream"})
 _ROLES: tuple[ModelRole, ModelRole] = ("strong", "weak")
+_PLAIN_ROLES = {"human": "user", "system": "system"}
 
 StructuredOutputMethod = Literal["function_calling", "json_schema", "json_mode"]
 
@@ -72,6 +73,12 @@ def _convert_message_to_dict(message: BaseMessage) -> dict[str, Any]:
     """
     if isinstance(message, AIMessage):
         return _assistant_to_dict(message)
+    role = _PLAIN_ROLES.get(message.type)
+    if role is not None and isinstance(message.content, str):  # the common case, kept cheap
+        converted = {"role": role, "content": message.content}
+        if message.name:
+            converted["name"] = message.name
+        return converted
     return cast("dict[str, Any]", convert_to_openai_messages(message))
 
 
