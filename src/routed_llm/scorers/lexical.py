@@ -1,0 +1,161 @@
+"""A linear model on hashed word n-grams: the fast scorer behind the default router.
+
+What it predicts is the expected *gain* of the strong model, ``P(strong right) - P(weak
+right)`` in [-1, 1] (RouteLLM's golden label with ties counted as no gain), and its score
+is ``(1 + gain) / 2``, the strong model's win rate with ties counted half. Per-prompt gains
+are very noisy (one binary outcome each), while the gain of a *kind* of prompt (an MMLU
+subject, a benchmark) is well estimated; so when training rows carry a group, the target is
+pulled towards its group's mean gain (``group_smoothing``), which is what lets a lexical
+model learn "this reads like a moral-scenarios question" instead of memorising outcomes.
+
+Fitting is ridge regression solved by conjugate gradients in numpy; scoring is one sparse
+dot product, so it needs neither scikit-learn nor torch, and decides in microseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from routed_llm.artifacts import ArtifactMixin
+from routed_llm.encoders.hashing import HashingEncoder, SparseRows
+from routed_llm.errors import ConfigurationError, NotFittedError
+from routed_llm.scorers.base import BaseScorer
+
+__all__ = ["LexicalScorer", "fit_ridge", "score_quantiles"]
+
+QUANTILE_LEVELS = 101
+
+
+class LexicalScorer(ArtifactMixin, BaseScorer):
+    """Ridge regression of the strong model's gain on hashed word 1..``ngram_max``-grams."""
+
+    name: ClassVar[str] = "lexical"
+
+    def __init__(
+        self,
+        n_features: int = 2**18,
+        ngram_max: int = 2,
+        alpha: float = 1.0,
+        group_smoothing: float = 0.8,
+        max_iter: int = 500,
+    ) -> None:
+        self.n_features = n_features
+        self.ngram_max = ngram_max
+        self.alpha = alpha
+        self.group_smoothing = group_smoothing
+        self.max_iter = max_iter
+        self.coef_: np.ndarray | None = None
+        self.intercept_: float = 0.0
+
+    def _featuriser(self) -> HashingEncoder:
+        return HashingEncoder(n_features=self.n_features, ngram_max=self.ngram_max)
+
+    def fit(
+        self,
+        prompts: Sequence[str],
+        gains: Sequence[float] | np.ndarray,
+        *,
+        groups: Sequence[str] | None = None,
+        sample_weight: Sequence[float] | np.ndarray | None = None,
+    ) -> LexicalScorer:
+        """Learn from per-prompt gains (+1 strong won, -1 weak won, 0 tie, or soft values)."""
+        if not 0.0 <= self.group_smoothing <= 1.0:
+            raise ConfigurationError("group_smoothing", f"must be in [0, 1], got {self.group_smoothing!r}")
+        if not self.alpha > 0:
+            raise ConfigurationError("alpha", f"must be > 0, got {self.alpha!r}")
+        target = np.asarray(gains, dtype=np.float64)
+        if target.shape != (len(prompts),) or len(prompts) == 0:
+            raise ConfigurationError("gains", f"need one gain per prompt, got {target.shape} for {len(prompts)} prompts")
+        if np.any(np.abs(target) > 1.0) or not np.all(np.isfinite(target)):
+            raise ConfigurationError("gains", "every gain must be a finite number in [-1, 1]")
+        weights = np.ones(len(prompts)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        if groups is not None:
+            target = _smooth_by_group(target, groups, weights, self.group_smoothing)
+        features = self._featuriser().transform(prompts)
+        self.coef_, self.intercept_ = fit_ridge(features, target, weights, self.alpha, self.max_iter)
+        self.score_quantiles_ = score_quantiles(np.clip(0.5 + 0.5 * self._gains(features), 0.0, 1.0))
+        return self
+
+    def gains(self, prompts: Sequence[str]) -> np.ndarray:
+        """The predicted gain of the strong model, unclipped."""
+        return self._gains(self._featuriser().transform(prompts))
+
+    def score(self, prompts: Sequence[str]) -> np.ndarray:
+        return np.clip(0.5 + 0.5 * self.gains(prompts), 0.0, 1.0)
+
+    def _gains(self, features: SparseRows) -> np.ndarray:
+        if self.coef_ is None:
+            raise NotFittedError(f"{type(self).__name__} is not fitted; call fit() or from_pretrained()")
+        return features.dot(self.coef_) + self.intercept_
+
+    # -- artifact halves ----------------------------------------------------------------
+    def _state_dict(self) -> dict[str, np.ndarray]:
+        if self.coef_ is None:
+            raise NotFittedError(f"{type(self).__name__} is not fitted; nothing to save")
+        return {"coef": self.coef_.astype(np.float32), "intercept": np.asarray([self.intercept_], dtype=np.float64)}
+
+    def _extra_config(self) -> dict[str, Any]:
+        return {"encoder": self._featuriser().spec()}
+
+    def _load_state(self, state: Mapping[str, np.ndarray], extra: Mapping[str, Any]) -> None:
+        coef = state["coef"]
+        if coef.shape != (self.n_features,):
+            raise ValueError(f"tensor 'coef' has shape {coef.shape}, expected ({self.n_features},)")
+        self.coef_ = coef.astype(np.float64)
+        self.intercept_ = float(state["intercept"][0])
+
+
+def fit_ridge(
+    features: SparseRows, target: np.ndarray, weights: np.ndarray, alpha: float, max_iter: int
+) -> tuple[np.ndarray, float]:
+    """Weighted ridge with an unpenalised intercept, by conjugate gradients on the normal equations.
+
+    Centring is applied inside the operator (``X^T W (X v - mean_W(X v))``), so the sparse
+    matrix is never densified.
+    """
+    total = weights.sum()
+    y_mean = float(weights @ target) / total
+
+    def centred(u: np.ndarray) -> np.ndarray:
+        return weights * (u - float(weights @ u) / total)
+
+    def operator(v: np.ndarray) -> np.ndarray:
+        return features.rdot(centred(features.dot(v))) + alpha * v
+
+    rhs = features.rdot(centred(target))
+    coef = np.zeros(features.n_features)
+    residual = rhs.copy()
+    direction = residual.copy()
+    norm = float(residual @ residual)
+    tolerance = 1e-10 * max(norm, 1e-30)
+    for _ in range(max_iter):
+        if norm <= tolerance:
+            break
+        image = operator(direction)
+        step = norm / float(direction @ image)
+        coef += step * direction
+        residual -= step * image
+        new_norm = float(residual @ residual)
+        direction = residual + (new_norm / norm) * direction
+        norm = new_norm
+    intercept = y_mean - float(weights @ features.dot(coef)) / total
+    return coef, intercept
+
+
+def score_quantiles(scores: np.ndarray) -> np.ndarray:
+    """The percentiles 0..100 of ``scores``: what lets ``strong_share=0.3`` become a threshold."""
+    return np.quantile(np.asarray(scores, dtype=np.float64), np.linspace(0.0, 1.0, QUANTILE_LEVELS))
+
+
+def _smooth_by_group(
+    target: np.ndarray, groups: Sequence[str], weights: np.ndarray, smoothing: float
+) -> np.ndarray:
+    if len(groups) != len(target):
+        raise ConfigurationError("groups", f"{len(groups)} groups for {len(target)} prompts")
+    labels, inverse = np.unique(np.asarray(groups, dtype=object).astype(str), return_inverse=True)
+    sums = np.bincount(inverse, weights=weights * target, minlength=len(labels))
+    means = sums / np.maximum(np.bincount(inverse, weights=weights, minlength=len(labels)), 1e-12)
+    return smoothing * means[inverse] + (1.0 - smoothing) * target

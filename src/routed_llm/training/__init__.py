@@ -1,0 +1,1 @@
+"""Labels and trainers that turn benchmark results or battles into saved router scorers."""
