@@ -22,6 +22,10 @@ ENTRY_POINT_GROUP = "routed_llm.scorers"
 
 BUILTIN_SCORERS: Mapping[str, str] = {
     "random": "routed_llm.scorers.random:RandomScorer",
+    "default": "routed_llm.scorers.default:load_default_router",
+    "lexical": "routed_llm.scorers.lexical:LexicalScorer",
+    "sw": "routed_llm.scorers.sw:SWScorer",
+    "mf": "routed_llm.scorers.mf:MFScorer",
     "causal_llm": "routed_llm.scorers.causal_llm:CausalLLMScorer",
     "bert": "routed_llm.scorers.bert:BertScorer",
     "hybrid": "routed_llm.scorers.hybrid:HybridScorer",
@@ -42,7 +46,7 @@ def resolve_scorer(spec: str | RouterScorer | None, **options: Any) -> RouterSco
     ``options``), or the path of a saved router directory (loaded from its artifact).
     """
     if spec is None:
-        spec = "random"
+        spec = "default"
     if not isinstance(spec, str):
         if isinstance(spec, RouterScorer):
             return spec
