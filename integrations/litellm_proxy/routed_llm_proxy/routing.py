@@ -91,6 +91,7 @@ class RoutedLLMRouting(CustomLogger):
         self.on_error: ModelRole = on_error
         self.max_call_s = float(max_call_s)
         self._admitted: dict[str, tuple[ModelRole, float]] = {}
+        self._releasing = 0
         self._lock = threading.Lock()
 
     @classmethod
@@ -115,9 +116,9 @@ class RoutedLLMRouting(CustomLogger):
         return self.client.policies
 
     def in_flight(self) -> int:
-        """Admitted calls whose outcome has not been reported yet."""
+        """Admitted calls whose outcome the policies have not received yet."""
         with self._lock:
-            return len(self._admitted)
+            return len(self._admitted) + self._releasing
 
     def __repr__(self) -> str:
         return (
@@ -228,8 +229,14 @@ class RoutedLLMRouting(CustomLogger):
             return
         with self._lock:
             admitted = self._admitted.pop(token, None)
-        if admitted is not None:
+            if admitted is None:
+                return
+            self._releasing += 1
+        try:
             await asyncio.to_thread(self._release, CallOutcome(admitted[0], cost, latency_s, status))
+        finally:
+            with self._lock:
+                self._releasing -= 1
 
     def _expire_admissions(self) -> None:
         horizon = time.monotonic() - self.max_call_s

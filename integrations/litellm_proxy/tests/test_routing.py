@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import litellm
@@ -65,25 +67,23 @@ async def test_policies_see_every_outcome(provider: FakeProvider, registered: li
     plugin = RoutedLLMRouting(FakeScorer({"hard": 0.9}, default=0.1), policies=[cap, budget])
     router = router_with(provider, plugin, registered)
     reply = await router.acompletion(model="routed", messages=HARD)
-    await _settle(plugin)
     cost = reply._hidden_params["response_cost"]
-    assert cost > 0 and budget.spend() == pytest.approx(cost)
-    assert cap.peak == 1 and cap.in_flight == 0 and plugin.in_flight() == 0
+    assert cost > 0
+    await _until(lambda: plugin.in_flight() == 0)
+    assert budget.spend() == pytest.approx(cost) and cap.peak == 1 and plugin.in_flight() == 0
     provider.fail_next("big", status=429)
     with pytest.raises(litellm.RateLimitError):
         await router.acompletion(model="routed", messages=HARD)
-    await _settle(plugin)
-    assert cap.in_flight == 0
-    assert plugin.client.route(HARD).role == "strong" and cap.admit("strong") == "weak"  # resting after the 429
+    await _until(lambda: plugin.in_flight() == 0)
+    assert cap.in_flight == 0 and plugin.client.route(HARD).role == "strong" and cap.admit("strong") == "weak"  # resting after the 429
 
 
-async def _settle(plugin: RoutedLLMRouting) -> None:
-    """LiteLLM reports outcomes from background tasks: let them run."""
-    import asyncio
-
-    for _ in range(200):
-        if plugin.in_flight() == 0:
-            return
+async def _until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
+    """LiteLLM reports outcomes from background tasks: wait for them (a bound, not a timing assertion)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"the outcome did not reach the policies within {timeout_s}s")
         await asyncio.sleep(0.01)
 
 
