@@ -70,7 +70,7 @@ class RoutedClient:
     Example::
 
         client = RoutedClient(strong="openai/gpt-4o", weak="ollama/llama3.1",
-                              router="random", threshold=0.5)
+                              router="default", threshold=0.5)
         reply = client.complete([{"role": "user", "content": "Prove Fermat's little theorem"}])
         reply.decision.model, reply.decision.score, reply.content
 
@@ -88,7 +88,7 @@ class RoutedClient:
         self,
         strong: str,
         weak: str,
-        router: str | RouterScorer | None = "random",
+        router: str | RouterScorer | None = "default",
         threshold: float | None = None,
         *,
         strong_share: float | None = None,

@@ -15,7 +15,7 @@ __all__ = ["add_router_option", "read_prompt_lines"]
 def add_router_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--router",
-        default="random",
+        default="default",
         metavar="SPEC",
         help="router to score with: a registered name (see 'routed-llm route --list-routers') "
         "or the path of a saved router directory (default: %(default)s)",
