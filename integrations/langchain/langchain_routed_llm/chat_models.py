@@ -374,6 +374,12 @@ class RoutedChatModel(BaseChatModel):
     def __init__(self, **data: Any) -> None:
         """Validate the fields, then build the client outside pydantic's validation, so a bad
         value raises a ``ConfigurationError`` naming the field rather than a dump of the input."""
+        known = {name for name, info in type(self).model_fields.items() for name in (name, info.alias) if name}
+        for name in data:
+            if name in ("model", "model_name"):
+                raise ConfigurationError(name, "a routed model has two: give strong= and weak= (litellm model strings)")
+            if name not in known:
+                raise ConfigurationError(name, "unknown field; pass extra litellm arguments in model_kwargs")
         super().__init__(**data)
         for name in ("model_kwargs", "strong_kwargs", "weak_kwargs"):
             given = getattr(self, name)

@@ -120,6 +120,8 @@ def test_unknown_tool_choice_names_the_field() -> None:
         ({"prompt_view": "everything"}, "prompt_view"),
         ({"router": "no-such-router"}, "router"),
         ({"model_kwargs": {"model": "x"}}, "model_kwargs"),
+        ({"model": "openai/gpt-4o"}, "model"),
+        ({"treshold": 0.3}, "treshold"),
     ],
 )
 def test_bad_configuration_names_the_field_and_hides_the_key(fields: dict[str, Any], field: str) -> None:
