@@ -17,7 +17,7 @@ from routed_llm.errors import RoutedLLMError
 
 __all__ = ["main"]
 
-_SUBCOMMANDS = ("route", "calibrate", "eval", "label")
+_SUBCOMMANDS = ("route", "calibrate", "eval", "label", "train")
 
 
 def build_parser() -> argparse.ArgumentParser:

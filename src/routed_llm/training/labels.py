@@ -20,7 +20,7 @@ import numpy as np
 from routed_llm.errors import ConfigurationError, DataError
 from routed_llm.evaluation.table import BenchmarkTable
 
-__all__ = ["Battles", "golden_battles", "read_battles", "strong_gains"]
+__all__ = ["Battles", "concat_battles", "golden_battles", "read_battles", "strong_gains"]
 
 _WINNERS = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5, "tie (bothbad)": 0.5}
 
@@ -153,4 +153,35 @@ def read_battles(path: str | Path) -> Battles:
         model_a=array[:, 1].astype(np.int64),
         model_b=array[:, 2].astype(np.int64),
         outcome=array[:, 3],
+    )
+
+
+def concat_battles(parts: Sequence[Battles]) -> Battles:
+    """One set of battles from several files, models merged by name."""
+    if not parts:
+        raise ConfigurationError("data", "no battles to combine")
+    models: dict[str, int] = {}
+    for part in parts:
+        for model in part.models:
+            models.setdefault(model, len(models))
+    prompts: list[str] = []
+    domains: list[str] | None = [] if all(part.domains is not None for part in parts) else None
+    index, model_a, model_b, outcome = [], [], [], []
+    for part in parts:
+        remap = np.asarray([models[model] for model in part.models], dtype=np.int64)
+        index.append(part.prompt_index + len(prompts))
+        model_a.append(remap[part.model_a])
+        model_b.append(remap[part.model_b])
+        outcome.append(part.outcome)
+        prompts.extend(part.prompts)
+        if domains is not None and part.domains is not None:
+            domains.extend(part.domains)
+    return Battles(
+        prompts=prompts,
+        models=list(models),
+        prompt_index=np.concatenate(index),
+        model_a=np.concatenate(model_a),
+        model_b=np.concatenate(model_b),
+        outcome=np.concatenate(outcome),
+        domains=domains,
     )

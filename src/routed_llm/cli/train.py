@@ -1,0 +1,183 @@
+"""``routed-llm train``: fit a router scorer on labelled data and save it as an artifact.
+
+Golden labels come from benchmark files (any format ``routed-llm eval`` reads), battles
+from arena-format files. A seeded share of the prompts (stratified by domain) is held out
+and never trained on; the summary at the end is measured on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "train",
+        help="train a router scorer and save it (config.json + model.safetensors)",
+        description=(
+            "Train a router on golden labels (benchmark correctness: the strong model wins "
+            "where only it is right) or on preference battles (prompt, model_a, model_b, "
+            "winner), hold out a seeded share of the prompts, and print the held-out metrics."
+        ),
+        epilog=(
+            "Example: routed-llm train --router lexical --data ../shared/data/routellm/mmlu "
+            "--strong gpt-4-1106-preview --weak mistralai/Mixtral-8x7B-Instruct-v0.1 --out my-router"
+        ),
+    )
+    parser.add_argument("--router", default="lexical", metavar="NAME",
+                        help="trainer name (see --list-trainers; default: %(default)s)")
+    parser.add_argument("--data", nargs="+", metavar="PATH", help="benchmark files/directories or battle files")
+    parser.add_argument("--strong", metavar="MODEL", help="the strong model's name in the data")
+    parser.add_argument("--weak", metavar="MODEL", help="the weak model's name in the data")
+    parser.add_argument("--out", metavar="DIR", help="directory to save the trained router in")
+    parser.add_argument("--labels", choices=("golden", "battles"), default="golden",
+                        help="golden: benchmark correctness; battles: arena-format files (default: %(default)s)")
+    parser.add_argument("--encoder", metavar="SPEC",
+                        help="encoder for embedding routers: 'minilm', a local path or Hub id, "
+                        "'litellm:MODEL', or 'hashing'")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the split and the training (default: 0)")
+    parser.add_argument("--holdout", type=float, default=0.25, metavar="FRACTION",
+                        help="share of prompts held out for the summary (default: %(default)s)")
+    parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                        help="scorer constructor option (VALUE parsed as JSON when it parses), repeatable")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--list-trainers", action="store_true", help="list the trainable routers and exit")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from routed_llm.errors import ConfigurationError
+    from routed_llm.training.labels import concat_battles
+    from routed_llm.training.trainers import TrainingRequest, available_trainers, train_scorer
+
+    if args.list_trainers:
+        print("\n".join(available_trainers()))
+        return 0
+    for field in ("data", "strong", "weak", "out"):
+        if not getattr(args, field):
+            raise ConfigurationError(f"--{field}", "is required")
+    options = _parse_options(args.option)
+    if args.labels == "golden":
+        parts, tables, evaluations = _golden(args)
+    else:
+        parts, tables, evaluations = _battles(args)
+    training = concat_battles(parts)
+    if len(training) == 0:
+        raise ConfigurationError("--data", "no training rows left after the hold-out")
+    with _Bars() as bars:
+        request = TrainingRequest(battles=training, strong=args.strong, weak=args.weak, encoder=args.encoder,
+                                  seed=args.seed, options=options, tables=tuple(tables), progress=bars.update)
+        scorer = train_scorer(args.router, request)
+        summary = [evaluate(scorer) for evaluate in evaluations]
+    metadata = {"router": args.router, "labels": args.labels, "data": [str(Path(p)) for p in args.data],
+                "strong": args.strong, "weak": args.weak, "seed": args.seed, "holdout": args.holdout,
+                "training_prompts": len(training.prompts), "held_out": summary}
+    path = scorer.save_pretrained(args.out, metadata=metadata)
+    if args.json:
+        print(json.dumps({"out": str(path), "router": args.router, "held_out": summary}))
+        return 0
+    print(f"saved {args.router} router to {path} ({len(training.prompts)} training prompts, "
+          f"{len(training)} battles)")
+    for row in summary:
+        metrics = "  ".join(f"{key} {value:.3f}" if isinstance(value, float) else f"{key} {value}"
+                            for key, value in row.items() if key != "data")
+        print(f"held-out {row['data']}: {metrics}")
+    return 0
+
+
+def _parse_options(pairs: list[str]) -> dict[str, Any]:
+    from routed_llm.errors import ConfigurationError
+
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigurationError("--option", f"expected KEY=VALUE, got {pair!r}")
+        try:
+            options[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key.strip()] = value
+    return options
+
+
+def _golden(args: argparse.Namespace) -> tuple[list[Any], list[Any], list[Any]]:
+    from dataclasses import replace
+
+    import numpy as np
+
+    from routed_llm.evaluation.loaders import load_benchmark
+    from routed_llm.evaluation.metrics import evaluate_scores
+    from routed_llm.evaluation.scoring import score_in_batches
+    from routed_llm.training.labels import golden_battles
+    from routed_llm.training.split import holdout_mask
+
+    parts, tables, evaluations = [], [], []
+    for path in args.data:
+        table = load_benchmark(path)
+        groups = list(table.domains) if table.domains is not None else [Path(path).stem] * len(table)
+        test = holdout_mask(groups, args.holdout, args.seed)
+        rows = np.flatnonzero(~test)
+        train = replace(table.select(rows), domains=[groups[i] for i in rows])
+        parts.append(golden_battles(train, args.strong, args.weak))
+        tables.append(train)
+        if test.any():
+            held = table.select(np.flatnonzero(test))
+
+            def evaluate(scorer: Any, held: Any = held, path: str = path) -> dict[str, Any]:
+                metrics = evaluate_scores(score_in_batches(scorer, list(held.prompts)), held, args.strong, args.weak)
+                return {"data": path, "n": len(held), "apgr": float(metrics.apgr), "cpt50": float(metrics.cpt50)}
+
+            evaluations.append(evaluate)
+    return parts, tables, evaluations
+
+
+def _battles(args: argparse.Namespace) -> tuple[list[Any], list[Any], list[Any]]:
+    import numpy as np
+
+    from routed_llm.evaluation.scoring import score_in_batches
+    from routed_llm.training.labels import read_battles, strong_gains
+    from routed_llm.training.split import holdout_mask
+
+    parts, evaluations = [], []
+    for path in args.data:
+        battles = read_battles(path)
+        test = holdout_mask(["all"] * len(battles.prompts), args.holdout, args.seed)
+        parts.append(battles.select_prompts(~test))
+        held = battles.select_prompts(test)
+        if len(held):
+
+            def evaluate(scorer: Any, held: Any = held, path: str = path) -> dict[str, Any]:
+                gains, fought = strong_gains(held, args.strong, args.weak)
+                decisive = fought & (gains != 0)
+                scores = score_in_batches(scorer, [held.prompts[i] for i in np.flatnonzero(decisive)])
+                agree = float(np.mean((scores >= 0.5) == (gains[decisive] > 0))) if decisive.any() else float("nan")
+                return {"data": path, "n": int(decisive.sum()), "decisive_agreement": agree}
+
+            evaluations.append(evaluate)
+    return parts, [], evaluations
+
+
+class _Bars:
+    """Rich progress bars on stderr, one per trainer stage, shown while training runs."""
+
+    def __enter__(self) -> _Bars:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self._progress = Progress(console=Console(stderr=True), transient=True)
+        self._progress.__enter__()
+        self._tasks: dict[str, Any] = {}
+        return self
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if stage not in self._tasks:
+            self._tasks[stage] = self._progress.add_task(stage, total=total)
+        self._progress.update(self._tasks[stage], completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.__exit__(None, None, None)
