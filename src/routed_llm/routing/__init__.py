@@ -2,6 +2,7 @@
 
 from routed_llm.routing.guards import ConcurrencyCap, LatencyTarget, SpendBudget
 from routed_llm.routing.online import OnlineCalibrator
+from routed_llm.routing.ood import OutOfDistributionGuard
 from routed_llm.routing.policy import CallOutcome, RoutingPolicy
 from routed_llm.routing.state import MemoryState, RedisState, ScoreWindowStore, SpendLedgerStore, StateStore
 from routed_llm.routing.threshold import ThresholdPolicy, calibrate, check_threshold, threshold_for_share
@@ -12,6 +13,7 @@ __all__ = [
     "LatencyTarget",
     "MemoryState",
     "OnlineCalibrator",
+    "OutOfDistributionGuard",
     "RedisState",
     "RoutingPolicy",
     "ScoreWindowStore",

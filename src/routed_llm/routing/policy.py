@@ -1,6 +1,7 @@
 """Composable routing policies: move the cut-off or the choice as conditions change.
 
-A policy sees each request twice. At routing time, :meth:`RoutingPolicy.adjust_threshold`
+A policy sees each request twice. At routing time, :meth:`RoutingPolicy.pin` may send
+a prompt to a fixed model whatever its score (an out-of-distribution guard), and :meth:`RoutingPolicy.adjust_threshold`
 may move the threshold (an online calibrator tracking the live score distribution, a
 budget raising the bar as spend grows). At call time, :meth:`RoutingPolicy.admit` may
 replace the chosen model (a concurrency cap or a latency target degrading to the weak
@@ -37,6 +38,10 @@ class RoutingPolicy:
     """Base class: every hook leaves the request as it is."""
 
     name: str = "policy"
+
+    def pin(self, text: str) -> ModelRole | None:
+        """Return a role this prompt must go to whatever its score, or ``None`` (route time)."""
+        return None
 
     def adjust_threshold(self, threshold: float, score: float) -> float:
         """Return the threshold to use for a request with ``score`` (route time)."""
