@@ -7,8 +7,9 @@ so its work does not compete with the measured client for the GIL.
 
 - ``litellm``: ``litellm.completion(...)`` (``stream=True`` for streams);
 - ``routed``: ``RoutedChatModel(...).invoke`` / ``.stream`` with the random router (scoring
-  is the router's own cost, not the integration's) and a threshold above 1, so it always
-  answers with the weak model, as the direct call does;
+  is the router's own cost, not the integration's; ``--router default`` includes the
+  shipped router's) and a threshold above 1, so it always answers with the weak model,
+  as the direct call does;
 - ``lc floor`` (invoke only, for reference): the smallest possible LangChain chat model, a
   ``BaseChatModel`` whose ``_generate`` calls litellm and wraps the text, i.e. what any
   LangChain chat model over litellm costs before doing anything of its own.
@@ -92,6 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=45)
     parser.add_argument("--calls", type=int, default=10)
+    parser.add_argument("--router", default="random", help="router spec; 'default' adds the shipped router's scoring")
     args = parser.parse_args()
 
     import litellm
@@ -109,7 +111,8 @@ def main() -> None:
         base_url = receive.recv()
         messages = [{"role": "user", "content": PROMPT}]
         model = RoutedChatModel(
-            strong="openai/strong-model", weak=MODEL, router="random", threshold=1.5, api_base=base_url, api_key=API_KEY
+            strong="openai/strong-model", weak=MODEL, router=args.router, threshold=1.5, api_base=base_url,
+            api_key=API_KEY,
         )
 
         class FloorChatModel(BaseChatModel):
