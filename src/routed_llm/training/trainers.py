@@ -25,6 +25,9 @@ TRAINERS: Mapping[str, str] = {
     "lexical": "routed_llm.training.trainers:train_lexical",
     "sw": "routed_llm.training.trainers:train_sw",
     "mf": "routed_llm.training.trainers:train_mf",
+    "bert": "routed_llm.training.research_trainers:train_bert",
+    "hybrid": "routed_llm.training.research_trainers:train_hybrid",
+    "causal_llm": "routed_llm.training.research_trainers:train_causal_llm",
 }
 
 
