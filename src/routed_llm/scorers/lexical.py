@@ -30,7 +30,11 @@ QUANTILE_LEVELS = 101
 
 
 class LexicalScorer(ArtifactMixin, BaseScorer):
-    """Ridge regression of the strong model's gain on hashed word 1..``ngram_max``-grams."""
+    """Ridge regression of the strong model's gain on hashed word 1..``ngram_max``-grams.
+
+    ``format_split`` gives multiple-choice and open-ended prompts weights of their own on
+    top of shared ones (see :class:`~routed_llm.encoders.hashing.HashingEncoder`).
+    """
 
     name: ClassVar[str] = "lexical"
 
@@ -39,19 +43,21 @@ class LexicalScorer(ArtifactMixin, BaseScorer):
         n_features: int = 2**18,
         ngram_max: int = 2,
         alpha: float = 1.0,
-        group_smoothing: float = 0.8,
+        group_smoothing: float = 0.6,
+        format_split: bool = True,
         max_iter: int = 500,
     ) -> None:
         self.n_features = n_features
         self.ngram_max = ngram_max
         self.alpha = alpha
         self.group_smoothing = group_smoothing
+        self.format_split = format_split
         self.max_iter = max_iter
         self.coef_: np.ndarray | None = None
         self.intercept_: float = 0.0
 
     def _featuriser(self) -> HashingEncoder:
-        return HashingEncoder(n_features=self.n_features, ngram_max=self.ngram_max)
+        return HashingEncoder(n_features=self.n_features, ngram_max=self.ngram_max, format_split=self.format_split)
 
     def fit(
         self,

@@ -1,0 +1,79 @@
+"""``routed-llm train`` end to end on small files, then the artifact used by route and RoutedClient."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from routed_llm.cli import main
+from routed_llm.client import RoutedClient
+from routed_llm.scorers.lexical import LexicalScorer
+
+HARD = ["prove the theorem {}", "derive the integral {}", "solve the equation {}"]
+EASY = ["hello friend {}", "thanks a lot {}", "what colour is {}"]
+
+
+def write_routellm_csv(path: Path, n: int = 20) -> Path:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["prompt", "weak-model", "strong-model"])
+        for i in range(n):
+            for template in HARD:
+                writer.writerow([template.format(i), "False", "True"])
+            for template in EASY:
+                writer.writerow([template.format(i), "True", "True"])
+    return path
+
+
+def test_train_golden_then_route_with_the_artifact(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = write_routellm_csv(tmp_path / "bench.csv")
+    out = tmp_path / "router"
+    code = main(["train", "--router", "lexical", "--data", str(data), "--strong", "strong-model",
+                 "--weak", "weak-model", "--out", str(out), "--option", "n_features=1024", "--json"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    held = summary["held_out"][0]
+    assert held["n"] == 30 and held["apgr"] > 0.7  # random 0.5; the oracle is 0.75 on this data
+    config = json.loads((out / "config.json").read_text())
+    assert config["scorer"] == "lexical" and config["metadata"]["holdout"] == 0.25
+    assert config["params"]["n_features"] == 1024
+
+    assert main(["route", "--router", str(out), "--strong-share", "0.5", "--json", "prove the theorem 99", "hello friend 99"]) == 0
+    decisions = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [d["role"] for d in decisions] == ["strong", "weak"]
+
+    client = RoutedClient("openai/big", "openai/small", router=str(out), strong_share=0.5)
+    assert isinstance(client.scorer, LexicalScorer)
+    assert client.route("derive the integral 7").role == "strong"
+
+
+def test_train_sw_from_battles(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = []
+    for i in range(10):
+        rows += [{"prompt": t.format(i), "model_a": "big", "model_b": "small", "winner": "model_a"} for t in HARD]
+        rows += [{"prompt": t.format(i), "model_a": "small", "model_b": "big", "winner": "tie"} for t in EASY]
+    data = tmp_path / "battles.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    code = main(["train", "--router", "sw", "--labels", "battles", "--data", str(data), "--strong", "big",
+                 "--weak", "small", "--encoder", "hashing", "--out", str(tmp_path / "sw")])
+    assert code == 0
+    output = capsys.readouterr().out
+    assert "saved sw router" in output and "decisive_agreement" in output
+    assert json.loads((tmp_path / "sw" / "config.json").read_text())["state"]["encoder"]["type"] == "hashing"
+
+
+def test_train_errors_name_the_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = write_routellm_csv(tmp_path / "bench.csv", n=2)
+    assert main(["train", "--data", str(data), "--strong", "strong-model", "--weak", "weak-model"]) == 1
+    assert "--out" in capsys.readouterr().err
+    assert main(["train", "--router", "nope", "--data", str(data), "--strong", "strong-model",
+                 "--weak", "weak-model", "--out", str(tmp_path / "x")]) == 1
+    assert "no trainer for 'nope'" in capsys.readouterr().err
+    assert main(["train", "--data", str(data), "--strong", "gpt-9", "--weak", "weak-model",
+                 "--out", str(tmp_path / "x")]) == 1
+    assert "gpt-9" in capsys.readouterr().err
+    assert main(["train", "--list-trainers"]) == 0
+    assert "lexical" in capsys.readouterr().out.split()
