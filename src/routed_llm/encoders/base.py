@@ -56,13 +56,13 @@ class EmbeddingCache:
         """Vectors for ``texts``; only the ones not cached are passed to ``compute`` (in one call)."""
         keys = [hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=16).digest() for text in texts]
         missing: dict[bytes, str] = {}
-        for key, text in zip(keys, texts):
+        for key, text in zip(keys, texts, strict=True):
             if key not in self._entries and key not in missing:
                 missing[key] = text
         fresh: dict[bytes, np.ndarray] = {}
         if missing:
             vectors = np.asarray(compute(list(missing.values())), dtype=np.float32)
-            fresh = dict(zip(missing, vectors))
+            fresh = dict(zip(missing, vectors, strict=True))
         rows = []
         for key in keys:
             vector = fresh.get(key)

@@ -53,14 +53,6 @@ class SparseRows:
         rows = np.repeat(np.arange(self.n_rows), np.diff(self.indptr))
         return np.bincount(self.indices, weights=self.data * vector[rows], minlength=self.n_features)
 
-    def take(self, rows: np.ndarray) -> SparseRows:
-        """The given rows, in that order."""
-        starts, ends = self.indptr[rows], self.indptr[rows + 1]
-        lengths = ends - starts
-        indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        positions = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)]) if len(rows) else np.zeros(0, np.int64)
-        return SparseRows(indptr, self.indices[positions], self.data[positions], self.n_features)
-
     def dense(self) -> np.ndarray:
         out = np.zeros((self.n_rows, self.n_features), dtype=np.float32)
         rows = np.repeat(np.arange(self.n_rows), np.diff(self.indptr))
