@@ -1,0 +1,25 @@
+"""N-model quality predictors: each predicts every candidate model's quality for a prompt.
+
+=====================  ==========================================================
+name                   what it is
+=====================  ==========================================================
+``knn_quality``        similarity-weighted quality of the nearest training prompts
+``mlp_quality``        an MLP from the prompt's embedding to every model's quality
+``ensemble_quality``   logistic (embedding, TF-IDF) + MLP, shrunk to the task prior
+=====================  ==========================================================
+
+A policy (:class:`routed_llm.routing.CostQualityPolicy`) picks ``argmax quality - λ · cost``.
+"""
+
+from routed_llm.scorers.multi.base import QualityPrediction, QualityPredictor
+from routed_llm.scorers.multi.ensemble import EnsembleQualityPredictor
+from routed_llm.scorers.multi.knn import KNNQualityPredictor
+from routed_llm.scorers.multi.mlp import MLPQualityPredictor
+
+__all__ = [
+    "EnsembleQualityPredictor",
+    "KNNQualityPredictor",
+    "MLPQualityPredictor",
+    "QualityPrediction",
+    "QualityPredictor",
+]
