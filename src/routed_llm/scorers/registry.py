@@ -28,6 +28,10 @@ BUILTIN_SCORERS: Mapping[str, str] = {
     "mf": "routed_llm.scorers.mf:MFScorer",
     "causal_llm": "routed_llm.scorers.causal_llm:CausalLLMScorer",
     "bert": "routed_llm.scorers.bert:BertScorer",
+    "knn_quality": "routed_llm.scorers.multi.knn:KNNQualityPredictor",
+    "mlp_quality": "routed_llm.scorers.multi.mlp:MLPQualityPredictor",
+    "ensemble_quality": "routed_llm.scorers.multi.ensemble:EnsembleQualityPredictor",
+    "intent": "routed_llm.scorers.multi.intent:IntentRouter",
     "hybrid": "routed_llm.scorers.hybrid:HybridScorer",
 }
 
