@@ -18,6 +18,8 @@ from routed_llm.decision import ModelRole, RoutingDecision
 from routed_llm.errors import ConfigurationError, ProviderError, RoutedLLMError, ScorerError
 from routed_llm.pricing import ModelPrice, PriceBook
 from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, Messages, PromptView, prompt_text
+from routed_llm.routing.fleet import Fleet
+from routed_llm.routing.nmodel import Candidate
 from routed_llm.routing.policy import CallOutcome, RoutingPolicy
 from routed_llm.routing.threshold import ThresholdPolicy, check_threshold
 from routed_llm.scorers.base import RouterScorer, check_scores
@@ -82,12 +84,19 @@ class RoutedClient:
     an :class:`~routed_llm.routing.OnlineCalibrator` replaces the cut-off (per-call ones
     included) by the live quantile; budget, concurrency and latency policies may send a
     strong-bound request to the weak model. The decision names the policy that acted.
+
+    N models: ``RoutedClient(models=["openai/gpt-4o", {"model": "groq/llama-3.1-8b",
+    "cost": 0.0002}], router="./ensemble-router", cost_weight=50.0)`` picks, per prompt,
+    ``argmax predicted quality - cost_weight * expected cost`` (:meth:`set_target_cost`
+    solves the weight from a target average cost); the decision's ``extra`` holds every
+    candidate's predicted quality and cost. What roles, fallback and policies mean there is
+    documented in :mod:`routed_llm.routing.fleet`.
     """
 
     def __init__(
         self,
-        strong: str,
-        weak: str,
+        strong: str | None = None,
+        weak: str | None = None,
         router: str | RouterScorer | None = "default",
         threshold: float | None = None,
         *,
@@ -99,16 +108,30 @@ class RoutedClient:
         fallback: bool = False,
         prices: Mapping[str, ModelPrice] | None = None,
         policies: Sequence[RoutingPolicy] = (),
+        models: Sequence[str | Mapping[str, Any] | Candidate] | None = None,
+        cost_weight: float = 0.0,
         **litellm_kwargs: Any,
     ) -> None:
+        self.fleet: Fleet | None = None
+        if models is not None:
+            if strong is not None or weak is not None:
+                raise ConfigurationError("models", "give either models=[...] or strong and weak, not both")
+            if threshold is not None or strong_share is not None:
+                raise ConfigurationError("threshold", "N-model routing weighs cost with cost_weight, not a threshold")
+            self.scorer = resolve_scorer(router)
+            self.fleet = Fleet(models, self.scorer, PriceBook(prices), cost_weight=cost_weight)
+            strong, weak = self.fleet.models[0], self.fleet.models[-1]
+            strong_kwargs = {**self.fleet.kwargs_for(strong), **dict(strong_kwargs or {})}
+            weak_kwargs = {**self.fleet.kwargs_for(weak), **dict(weak_kwargs or {})}
         for field, model in (("strong", strong), ("weak", weak)):
             if not isinstance(model, str) or not model.strip():
                 raise ConfigurationError(field, f"must be a litellm model string, got {model!r}")
         if threshold is not None and strong_share is not None:
             raise ConfigurationError("threshold", "give either threshold or strong_share, not both")
-        self.strong = strong
-        self.weak = weak
-        self.scorer = resolve_scorer(router)
+        self.strong: str = strong
+        self.weak: str = weak
+        if self.fleet is None:
+            self.scorer = resolve_scorer(router)
         self.policy = ThresholdPolicy(
             self.scorer.threshold_for_strong_share(strong_share)  # type: ignore[attr-defined]
             if strong_share is not None
@@ -126,8 +149,12 @@ class RoutedClient:
             "strong": {**litellm_kwargs, **dict(strong_kwargs or {})},
             "weak": {**litellm_kwargs, **dict(weak_kwargs or {})},
         }
+        self._model_kwargs: dict[str, dict[str, Any]] = {
+            model: {**litellm_kwargs, **self.fleet.kwargs_for(model)} for model in (self.fleet.models if self.fleet else [])
+        }
+        self._model_kwargs.update({strong: self._kwargs["strong"], weak: self._kwargs["weak"]})
         self._secrets = sorted(
-            set(secret_values(self._kwargs["strong"]) + secret_values(self._kwargs["weak"])), key=len, reverse=True
+            {secret for kwargs in self._model_kwargs.values() for secret in secret_values(kwargs)}, key=len, reverse=True
         )
         self._prices = PriceBook(prices)
         self._ledger = Ledger()
@@ -146,7 +173,7 @@ class RoutedClient:
         *,
         threshold: float | None = None,
         strong_share: float | None = None,
-        route_to: ModelRole | None = None,
+        route_to: str | None = None,
     ) -> RoutingDecision:
         """Score ``messages`` and choose a model, without calling it.
 
@@ -156,6 +183,8 @@ class RoutedClient:
         """
         started = time.perf_counter()
         text = self._prompt(messages)
+        if self.fleet is not None:
+            return self._choose_among(text, started, threshold, strong_share, route_to)
         score = self._score(text)
         return self._choose(score, started, threshold, strong_share, route_to)
 
@@ -165,11 +194,13 @@ class RoutedClient:
         *,
         threshold: float | None = None,
         strong_share: float | None = None,
-        route_to: ModelRole | None = None,
+        route_to: str | None = None,
     ) -> RoutingDecision:
         """:meth:`route` for async code: scorers with an ``ascore`` method are awaited."""
         started = time.perf_counter()
         text = self._prompt(messages)
+        if self.fleet is not None:
+            return self._choose_among(text, started, threshold, strong_share, route_to)
         ascore = getattr(self.scorer, "ascore", None)
         if ascore is None:
             score = self._score(text)
@@ -189,7 +220,7 @@ class RoutedClient:
         *,
         threshold: float | None = None,
         strong_share: float | None = None,
-        route_to: ModelRole | None = None,
+        route_to: str | None = None,
         **kwargs: Any,
     ) -> RoutedResponse:
         """Route and call; ``kwargs`` (``tools``, ``temperature``, ...) go to litellm."""
@@ -202,7 +233,7 @@ class RoutedClient:
         *,
         threshold: float | None = None,
         strong_share: float | None = None,
-        route_to: ModelRole | None = None,
+        route_to: str | None = None,
         **kwargs: Any,
     ) -> RoutedResponse:
         """Async :meth:`complete`."""
@@ -215,7 +246,7 @@ class RoutedClient:
         *,
         threshold: float | None = None,
         strong_share: float | None = None,
-        route_to: ModelRole | None = None,
+        route_to: str | None = None,
         **kwargs: Any,
     ) -> RoutedStream:
         """Route and stream the answer; the stream's ``decision`` is known before the first chunk."""
@@ -228,7 +259,7 @@ class RoutedClient:
         *,
         threshold: float | None = None,
         strong_share: float | None = None,
-        route_to: ModelRole | None = None,
+        route_to: str | None = None,
         **kwargs: Any,
     ) -> AsyncRoutedStream:
         """Async :meth:`stream`: ``async for chunk in await client.astream(...)``."""
@@ -244,13 +275,13 @@ class RoutedClient:
         for attempt in self._attempts(decision):
             started = time.perf_counter()
             try:
-                response = litellm.completion(**self._call_kwargs(attempt.role, chat, kwargs))
+                response = litellm.completion(**self._call_kwargs(attempt, chat, kwargs))
             except Exception as exc:
-                self._release(attempt.role, started, None, exc)
+                self._release(attempt.role, started, None, exc, model=attempt.model)
                 last = exc
                 continue
             settled = self._settle(decision, attempt, response.usage)
-            self._release(attempt.role, started, settled.cost, None)
+            self._release(attempt.role, started, settled.cost, None, model=attempt.model)
             return RoutedResponse(response, settled)
         raise self._failure(decision, last)
 
@@ -263,13 +294,13 @@ class RoutedClient:
         for attempt in self._attempts(decision):
             started = time.perf_counter()
             try:
-                response = await litellm.acompletion(**self._call_kwargs(attempt.role, chat, kwargs))
+                response = await litellm.acompletion(**self._call_kwargs(attempt, chat, kwargs))
             except Exception as exc:
-                self._release(attempt.role, started, None, exc)
+                self._release(attempt.role, started, None, exc, model=attempt.model)
                 last = exc
                 continue
             settled = self._settle(decision, attempt, response.usage)
-            self._release(attempt.role, started, settled.cost, None)
+            self._release(attempt.role, started, settled.cost, None, model=attempt.model)
             return RoutedResponse(response, settled)
         raise self._failure(decision, last)
 
@@ -282,9 +313,9 @@ class RoutedClient:
         for attempt in self._attempts(decision):
             started = time.perf_counter()
             try:
-                chunks = litellm.completion(**self._call_kwargs(attempt.role, chat, kwargs, stream=True))
+                chunks = litellm.completion(**self._call_kwargs(attempt, chat, kwargs, stream=True))
             except Exception as exc:
-                self._release(attempt.role, started, None, exc)
+                self._release(attempt.role, started, None, exc, model=attempt.model)
                 last = exc
                 continue
             return RoutedStream(self, decision, attempt, chunks, started)
@@ -299,9 +330,9 @@ class RoutedClient:
         for attempt in self._attempts(decision):
             started = time.perf_counter()
             try:
-                chunks = await litellm.acompletion(**self._call_kwargs(attempt.role, chat, kwargs, stream=True))
+                chunks = await litellm.acompletion(**self._call_kwargs(attempt, chat, kwargs, stream=True))
             except Exception as exc:
-                self._release(attempt.role, started, None, exc)
+                self._release(attempt.role, started, None, exc, model=attempt.model)
                 last = exc
                 continue
             return AsyncRoutedStream(self, decision, attempt, chunks, started)
@@ -375,9 +406,44 @@ class RoutedClient:
         )
         return decision
 
-    def _attempt_order(self, decision: RoutingDecision) -> list[ModelRole]:
+    def _attempt_order(self, decision: RoutingDecision) -> list[str]:
+        """Models to try: the chosen one, then (with ``fallback``) the other, or the N-model ranking."""
+        if self.fleet is not None:
+            ranking = list(decision.extra.get("ranking", [decision.model]))
+            return ranking if self.fallback else ranking[:1]
         other: ModelRole = "weak" if decision.role == "strong" else "strong"
-        return [decision.role, other] if self.fallback else [decision.role]
+        roles = [decision.role, other] if self.fallback else [decision.role]
+        return [self.model_for(role) for role in roles]
+
+    def _role_of(self, model: str) -> ModelRole:
+        if self.fleet is not None:
+            return self.fleet.role_of(model)
+        return "strong" if model == self.strong else "weak"
+
+    def _choose_among(
+        self, text: str, started: float, threshold: float | None, strong_share: float | None, route_to: str | None
+    ) -> RoutingDecision:
+        """The N-model decision (see :mod:`routed_llm.routing.fleet` for what role and policies mean)."""
+        if threshold is not None or strong_share is not None:
+            raise ConfigurationError("threshold", "N-model routing weighs cost with cost_weight, not a threshold")
+        fleet = self.fleet
+        if fleet is None:  # pragma: no cover - callers check
+            raise ConfigurationError("models", "this client routes between a strong and a weak model")
+        decision = fleet.decide(text, started, route_to)
+        logger.debug(
+            "routed to %s (%s): router=%s predicted quality=%.4f cost_weight=%s policy=%s decide_ms=%.3f",
+            decision.model, decision.role, decision.router, decision.score, decision.threshold, decision.policy,
+            decision.latency_ms,
+        )
+        return decision
+
+    def set_target_cost(self, prompts: Sequence[str], target_cost: float) -> float:
+        """N-model: set the cost weight whose choices average ``target_cost`` USD per request on
+        ``prompts`` (a sample of typical traffic); returns it."""
+        if self.fleet is None:
+            raise ConfigurationError("target_cost", "applies to N-model routing (RoutedClient(models=[...]))")
+        texts = [self._prompt(prompt) for prompt in prompts]
+        return self.fleet.target_cost(texts, target_cost)
 
     def _attempts(self, decision: RoutingDecision) -> Iterator[_Attempt]:
         """The calls to try, in order, each admitted by the policies (which may change its model).
@@ -385,25 +451,36 @@ class RoutedClient:
         A role already tried (because a policy redirected an earlier attempt to it) is not
         called twice.
         """
-        tried: set[ModelRole] = set()
-        for index, wanted in enumerate(self._attempt_order(decision)):
-            role, acting = wanted, None
+        tried: set[str] = set()
+        order = self._attempt_order(decision)
+        for index, wanted in enumerate(order):
+            model, role, acting = wanted, self._role_of(wanted), None
             for policy in self.policies:
                 admitted = policy.admit(role)
                 if admitted != role:
                     role, acting = admitted, policy.name
-            if role in tried:
-                self._release(role, time.perf_counter(), None, None, called=False)
+            if role != self._role_of(model):
+                redirected = self.fleet.redirect(decision.extra.get("ranking", order), tried) if self.fleet else None
+                model = self.model_for(role) if self.fleet is None else redirected or ""
+            if not model or model in tried:
+                self._release(role, time.perf_counter(), None, None, called=False, model=model or None)
                 continue
-            tried.add(role)
-            yield _Attempt(role, acting, fell_back=index > 0)
+            tried.add(model)
+            yield _Attempt(role, acting, fell_back=index > 0, model=model)
 
     def _release(
-        self, role: ModelRole, started: float, cost: float | None, error: Exception | None, *, called: bool = True
+        self,
+        role: ModelRole,
+        started: float,
+        cost: float | None,
+        error: Exception | None,
+        *,
+        called: bool = True,
+        model: str | None = None,
     ) -> None:
         if error is not None:
             logger.warning(
-                "%s failed: %s", self.model_for(role),
+                "%s failed: %s", model or self.model_for(role),
                 redact_text(f"{type(error).__name__}: {error}", self._secrets),
             )
         if not self.policies:
@@ -416,9 +493,9 @@ class RoutedClient:
             policy.release(outcome)
 
     def _call_kwargs(
-        self, role: ModelRole, chat: list[Mapping[str, Any]], call_kwargs: Mapping[str, Any], *, stream: bool = False
+        self, attempt: _Attempt, chat: list[Mapping[str, Any]], call_kwargs: Mapping[str, Any], *, stream: bool = False
     ) -> dict[str, Any]:
-        merged = {**self._kwargs[role], **call_kwargs, "model": self.model_for(role), "messages": chat}
+        merged = {**self._model_kwargs[attempt.model], **call_kwargs, "model": attempt.model, "messages": chat}
         if stream:
             merged["stream"] = True
             merged.setdefault("stream_options", {"include_usage": True})
@@ -428,7 +505,7 @@ class RoutedClient:
         """Record a finished call and return the decision with its outcome."""
         prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
         completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
-        model = self.model_for(attempt.role)
+        model = attempt.model
         cost = self._prices.cost(model, prompt_tokens, completion_tokens)
         self._ledger.record(
             model, prompt_tokens, completion_tokens, cost,
@@ -441,7 +518,7 @@ class RoutedClient:
 
     def _failure(self, decision: RoutingDecision, cause: Exception | None) -> ProviderError:
         self._ledger.record_failure()
-        tried = [self.model_for(role) for role in self._attempt_order(decision)]
+        tried = self._attempt_order(decision)
         detail = redact_text(f"{type(cause).__name__}: {cause}", self._secrets)
         error = ProviderError(
             f"{' and '.join(tried)} failed (router {decision.router!r} scored {decision.score:.3f} "
@@ -452,9 +529,8 @@ class RoutedClient:
         error.__cause__ = cause
         return error
 
-    def _stream_failure(self, decision: RoutingDecision, role: ModelRole, cause: Exception) -> ProviderError:
+    def _stream_failure(self, decision: RoutingDecision, model: str, cause: Exception) -> ProviderError:
         self._ledger.record_failure()
-        model = self.model_for(role)
         detail = redact_text(f"{type(cause).__name__}: {cause}", self._secrets)
         error = ProviderError(
             f"{model} failed mid-stream (router {decision.router!r} chose it): {detail}",
@@ -467,16 +543,17 @@ class RoutedClient:
 
 @dataclass(frozen=True)
 class _Attempt:
-    """One model call to try: its role, the policy that redirected it, whether it is a fallback."""
+    """One model call to try: its role and model, the policy that redirected it, whether it is a fallback."""
 
     role: ModelRole
     policy: str | None
     fell_back: bool
+    model: str
 
     def changes(self, decision: RoutingDecision, model: str) -> dict[str, Any]:
         """The decision fields this attempt changes."""
         changes: dict[str, Any] = {}
-        if self.role != decision.role:
+        if self.role != decision.role or model != decision.model:
             changes.update(model=model, role=self.role)
         if self.policy is not None:
             changes["policy"] = self.policy
@@ -498,7 +575,7 @@ class _StreamBase:
         self._started = started
         self._usage: Any = None
         self._settled = False
-        self.decision = decision.with_outcome(**attempt.changes(decision, client.model_for(attempt.role)))
+        self.decision = decision.with_outcome(**attempt.changes(decision, attempt.model))
         """The routing decision; once the stream is exhausted it also carries the cost."""
 
     def _observe(self, chunk: Any) -> Any:
@@ -511,12 +588,12 @@ class _StreamBase:
         if not self._settled:
             self._settled = True
             self.decision = self._client._settle(self._routed, self._attempt, self._usage)
-            self._client._release(self._attempt.role, self._started, self.decision.cost, None)
+            self._client._release(self._attempt.role, self._started, self.decision.cost, None, model=self._attempt.model)
 
     def _fail(self, exc: Exception) -> ProviderError:
         self._settled = True
-        self._client._release(self._attempt.role, self._started, None, exc)
-        return self._client._stream_failure(self.decision, self._attempt.role, exc)
+        self._client._release(self._attempt.role, self._started, None, exc, model=self._attempt.model)
+        return self._client._stream_failure(self.decision, self._attempt.model, exc)
 
 
 class RoutedStream(_StreamBase):
