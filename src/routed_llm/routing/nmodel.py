@@ -9,7 +9,7 @@ never rises as λ grows, so a bisection finds it).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
