@@ -30,12 +30,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Score every prompt of a benchmark with each router, sweep the threshold from "
             "no strong calls to all strong calls, and report APGR, CPT(50%), CPT(80%) and "
             "AUC as RouteLLM's evaluation defines them. 'random' is the random router's "
-            "expected curve (a straight line; APGR 0.5) and 'oracle' the per-prompt best."
+            "expected curve (a straight line; APGR 0.5) and 'oracle' the per-prompt best. "
+            "With --models instead of --strong/--weak, N models are compared by cost: each "
+            "router's quality against average cost per request, its AIQ as RouterBench "
+            "normalises it, and the cost at which it reaches each model's quality; 'zero' "
+            "(the best random mixture of single models) and 'oracle' are the references."
         ),
         epilog=(
             "Example: routed-llm eval --data ../shared/data/routellm/mmlu "
             "--strong gpt-4-1106-preview --weak mistralai/Mixtral-8x7B-Instruct-v0.1 "
-            "--router random --router oracle --plot mmlu.png"
+            "--router random --router oracle --plot mmlu.png. "
+            "N models: routed-llm eval --data ../shared/data/routerbench/mbpp_train.csv "
+            "--models all --router zero --router ./my-router --json mbpp.json"
         ),
     )
     from routed_llm.evaluation.loaders import FORMATS
@@ -43,11 +49,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", required=True, metavar="PATH", help="benchmark file or directory")
     parser.add_argument("--format", default="auto", choices=["auto", *FORMATS],
                         help="data format (default: detect from names and headers)")
-    parser.add_argument("--strong", required=True, metavar="MODEL", help="strong model, as named in the data")
-    parser.add_argument("--weak", required=True, metavar="MODEL", help="weak model, as named in the data")
+    parser.add_argument("--strong", metavar="MODEL", help="strong model, as named in the data")
+    parser.add_argument("--weak", metavar="MODEL", help="weak model, as named in the data")
+    parser.add_argument("--models", metavar="all|M1,M2,...",
+                        help="compare N models by cost instead of a strong/weak pair: 'all' or a comma list")
+    parser.add_argument("--prices", metavar="FILE",
+                        help="with --models: JSON {model: USD per request}, for data without costs (RouterDC); "
+                        "replaces the data's costs for the models it names")
     parser.add_argument("--router", action="append", metavar="SPEC", dest="routers",
-                        help="'random', 'oracle', a registered scorer name or a saved router directory; "
-                        "repeat for several (default: random)")
+                        help="'random', 'oracle' ('zero' and 'oracle' with --models), a registered scorer "
+                        "name or a saved router directory; repeat for several (default: random, or zero)")
     parser.add_argument("--json", metavar="OUT.json", help="write the results as JSON")
     parser.add_argument("--plot", metavar="OUT.png", help="write the quality-versus-strong-share figure")
     parser.add_argument("--by-domain", action="store_true",
@@ -77,6 +88,15 @@ def run(args: argparse.Namespace) -> int:
 
     if importlib.util.find_spec("rich") is None:
         raise ConfigurationError("eval", "the result tables need rich: pip install 'routed-llm[eval]'")
+    if args.models is not None:
+        from routed_llm.cli.eval_models import run_models
+
+        return run_models(args)
+    for option, value in (("--strong", args.strong), ("--weak", args.weak)):
+        if value is None:
+            raise ConfigurationError(option, "name the strong and the weak model, or compare N models with --models")
+    if args.prices is not None:
+        raise ConfigurationError("--prices", "applies to N-model evaluation (--models)")
     if not 0.0 <= args.share <= 1.0:
         raise ConfigurationError("--share", f"must be in [0, 1], got {args.share}")
     specs = list(dict.fromkeys(args.routers or ["random"]))

@@ -1,19 +1,20 @@
-"""What an evaluation produces: the JSON document later checks read, and per-domain rows."""
+"""What an evaluation produces: the JSON documents later checks read, and per-domain rows."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from routed_llm.errors import ConfigurationError
+from routed_llm.evaluation.cost_curve import CostCurve, single_model_points
 from routed_llm.evaluation.metrics import RouterMetrics
 from routed_llm.evaluation.table import BenchmarkTable
 
-__all__ = ["DomainRow", "domain_breakdown", "report_dict"]
+__all__ = ["DomainRow", "cost_quality_report", "domain_breakdown", "report_dict"]
 
 
 @dataclass(frozen=True)
@@ -82,3 +83,26 @@ def report_dict(
 
 def _finite(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
+
+
+def cost_quality_report(
+    models: Sequence[str], quality: np.ndarray, costs: np.ndarray, curves: Mapping[str, CostCurve]
+) -> dict[str, Any]:
+    """The N-model ``--json`` body: each model's point, and per router its AIQ, hull and
+    the cost at which it reaches each single model's quality (``None``: never)."""
+    points = single_model_points(quality, costs)
+    max_cost = max(float(points[:, 0].max()), *(float(curve.hull[:, 0].max()) for curve in curves.values()))
+    rows = {model: {"quality": float(q), "avg_cost": float(c)} for model, (c, q) in zip(models, points, strict=True)}
+    return {
+        "n": int(quality.shape[0]),
+        "max_cost": max_cost,
+        "models": rows,
+        "routers": {
+            name: {
+                "aiq": curve.aiq(max_cost),
+                "curve": [[float(c), float(q)] for c, q in curve.hull],
+                "cost_at_quality": {model: curve.cost_for(row["quality"]) for model, row in rows.items()},
+            }
+            for name, curve in curves.items()
+        },
+    }
