@@ -11,7 +11,12 @@ from routed_llm.artifacts import load_scorer
 from routed_llm.errors import ConfigurationError, NotFittedError
 from routed_llm.evaluation.cost_curve import router_curve, zero_curve
 from routed_llm.evaluation.table import BenchmarkTable
-from routed_llm.scorers.multi import EnsembleQualityPredictor, KNNQualityPredictor, MLPQualityPredictor
+from routed_llm.scorers.multi import (
+    EnsembleQualityPredictor,
+    KNNQualityPredictor,
+    MFQualityPredictor,
+    MLPQualityPredictor,
+)
 from routed_llm.scorers.multi.base import QualityPredictor
 from routed_llm.scorers.multi.features import TfidfFeatures, ask_text, length_features
 from routed_llm.scorers.registry import resolve_scorer
@@ -22,6 +27,7 @@ PREDICTORS = [
     lambda encoder: KNNQualityPredictor(encoder=encoder, k=5),
     lambda encoder: MLPQualityPredictor(encoder=encoder, hidden=16, max_iter=500),
     lambda encoder: EnsembleQualityPredictor(encoder=encoder, hidden=16),
+    lambda encoder: MFQualityPredictor(encoder=encoder, dim=8, epochs=40),
 ]
 
 
