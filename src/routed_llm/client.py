@@ -186,7 +186,7 @@ class RoutedClient:
         if self.fleet is not None:
             return self._choose_among(text, started, threshold, strong_share, route_to)
         score = self._score(text)
-        return self._choose(score, started, threshold, strong_share, route_to)
+        return self._choose(score, started, threshold, strong_share, route_to, self._pinned(text))
 
     async def aroute(
         self,
@@ -211,7 +211,7 @@ class RoutedClient:
                 raise
             except Exception as exc:
                 raise ScorerError(f"router {self.scorer.name!r} failed: {type(exc).__name__}: {exc}") from exc
-        return self._choose(score, started, threshold, strong_share, route_to)
+        return self._choose(score, started, threshold, strong_share, route_to, self._pinned(text))
 
     # -- calling ----------------------------------------------------------------------------
     def complete(
@@ -366,6 +366,14 @@ class RoutedClient:
         except Exception as exc:
             raise ScorerError(f"router {self.scorer.name!r} failed: {type(exc).__name__}: {exc}") from exc
 
+    def _pinned(self, text: str) -> tuple[ModelRole, str] | None:
+        """The first policy that pins this prompt (an out-of-distribution guard), and its role."""
+        for policy in self.policies:
+            role = policy.pin(text)
+            if role is not None:
+                return role, policy.name
+        return None
+
     def _choose(
         self,
         score: float,
@@ -373,6 +381,7 @@ class RoutedClient:
         threshold: float | None,
         strong_share: float | None,
         route_to: ModelRole | None,
+        pinned: tuple[ModelRole, str] | None,
     ) -> RoutingDecision:
         if threshold is not None and strong_share is not None:
             raise ConfigurationError("threshold", "give either threshold or strong_share, not both")
@@ -389,6 +398,8 @@ class RoutedClient:
             adjusted: ModelRole = "strong" if self.policy.use_strong(score, cut) else "weak"
             if adjusted != role:
                 role, policy = adjusted, extra_policy.name
+        if pinned is not None:
+            role, policy = pinned
         if route_to is not None:
             role, policy = route_to, "forced"
         decision = RoutingDecision(

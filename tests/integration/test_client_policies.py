@@ -61,3 +61,16 @@ def test_rate_limited_strong_model_rests_then_falls_back(provider: FakeProvider)
     second = client.complete(HARD)
     assert second.decision.model == "openai/small" and second.decision.policy == "concurrency_cap"
     assert provider.models_called() == ["big", "small", "small"]
+
+
+def test_out_of_distribution_prompts_are_pinned_to_the_strong_model(provider: FakeProvider) -> None:
+    from routed_llm.routing import OutOfDistributionGuard
+
+    training = [f"question number {i} about the history of european trade routes" for i in range(50)]
+    guard = OutOfDistributionGuard(n_centroids=4).fit(training)
+    client = client_with(provider, guard)
+    familiar = client.route("question number 77 about the history of european trade routes")
+    foreign = client.route("easy: 请用中文解释量子纠缠")
+    assert (familiar.role, familiar.policy) == ("weak", "threshold")
+    assert (foreign.role, foreign.policy, foreign.score) == ("strong", "ood_guard", 0.1)
+    assert client.complete("easy: 请用中文解释量子纠缠").decision.model == "openai/big"
