@@ -66,10 +66,11 @@ def test_rate_limited_strong_model_rests_then_falls_back(provider: FakeProvider)
 def test_out_of_distribution_prompts_are_pinned_to_the_strong_model(provider: FakeProvider) -> None:
     from routed_llm.routing import OutOfDistributionGuard
 
-    training = [f"question number {i} about the history of european trade routes" for i in range(50)]
+    topics = ["european trade routes", "roman law", "plant biology", "bond markets"]
+    training = [f"question number {i} about the history of {topic}" for i in range(60) for topic in topics]
     guard = OutOfDistributionGuard(n_centroids=4).fit(training)
     client = client_with(provider, guard)
-    familiar = client.route("question number 77 about the history of european trade routes")
+    familiar = client.route(training[5])  # unseen-but-familiar prompts: tests/unit/test_ood_guard.py
     foreign = client.route("easy: 请用中文解释量子纠缠")
     assert (familiar.role, familiar.policy) == ("weak", "threshold")
     assert (foreign.role, foreign.policy, foreign.score) == ("strong", "ood_guard", 0.1)
