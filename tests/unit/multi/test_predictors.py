@@ -60,6 +60,16 @@ def test_ensemble_shrinks_toward_the_task_prior(table: BenchmarkTable, encoder: 
     assert np.allclose(prior_only.predict_quality(table.prompts[:4]), parts["prior"], atol=1e-6)
 
 
+def test_ensemble_chooses_each_tasks_shrinkage_by_cross_validation(table: BenchmarkTable, encoder: WordEncoder) -> None:
+    predictor = EnsembleQualityPredictor(encoder=encoder, hidden=16).fit_table(table)
+    assert predictor.task_shrinkage_.shape == (2,)
+    assert set(predictor.task_shrinkage_.tolist()) <= {0.0, 0.25, 0.5, 0.75, 1.0}
+    # the easy/hard split inside each task is real signal: some of it is kept
+    assert predictor.task_shrinkage_.max() > 0.0
+    fixed = EnsembleQualityPredictor(encoder=encoder, hidden=16, shrinkage=0.25).fit_table(table)
+    assert fixed.task_shrinkage_.tolist() == [0.25, 0.25]
+
+
 @pytest.mark.parametrize("make", PREDICTORS)
 def test_saved_predictors_reload_to_the_same_predictions(make, table: BenchmarkTable, tmp_path: Path) -> None:
     predictor = make("hashing").fit_table(table)
@@ -91,6 +101,8 @@ def test_misuse_fails_with_typed_errors(encoder: WordEncoder) -> None:
         KNNQualityPredictor(k=0)
     with pytest.raises(ConfigurationError, match="shrinkage"):
         EnsembleQualityPredictor(shrinkage=2.0)
+    with pytest.raises(ConfigurationError, match="shrinkage"):
+        EnsembleQualityPredictor(shrinkage="always")
 
 
 def test_features_read_the_ask_not_the_shared_preamble() -> None:

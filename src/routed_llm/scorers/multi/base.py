@@ -88,7 +88,8 @@ class QualityPredictor(ArtifactMixin, BaseScorer):
             None if costs is None else np.stack([np.asarray(costs, dtype=np.float64)[mask].mean(axis=0) for mask in members])
         )
         self.models_ = [str(model) for model in models]
-        self._fit_quality(prompts, features, quality, self._task_probabilities(features))
+        self._fit_quality(prompts, features, quality, self._task_probabilities(features),
+                          None if costs is None else np.asarray(costs, dtype=np.float64))
         return self
 
     def fit_table(self, table: BenchmarkTable) -> QualityPredictor:
@@ -122,7 +123,8 @@ class QualityPredictor(ArtifactMixin, BaseScorer):
 
     # -- subclass hooks ---------------------------------------------------------------
     def _fit_quality(
-        self, prompts: Sequence[str], features: np.ndarray, quality: np.ndarray, tasks: np.ndarray
+        self, prompts: Sequence[str], features: np.ndarray, quality: np.ndarray, tasks: np.ndarray,
+        costs: np.ndarray | None,
     ) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 

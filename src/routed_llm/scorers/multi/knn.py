@@ -32,7 +32,10 @@ class KNNQualityPredictor(QualityPredictor):
         self.k = k
         self.temperature = temperature
 
-    def _fit_quality(self, prompts: Sequence[str], features: np.ndarray, quality: np.ndarray, tasks: np.ndarray) -> None:
+    def _fit_quality(
+        self, prompts: Sequence[str], features: np.ndarray, quality: np.ndarray, tasks: np.ndarray,
+        costs: np.ndarray | None,
+    ) -> None:
         self.embeddings_ = _unit(features[:, :-LENGTH_FEATURES])
         self.quality_ = quality.copy()
         self.train_tasks_ = np.argmax(tasks, axis=1).astype(np.int64)

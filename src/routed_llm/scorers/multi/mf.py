@@ -32,7 +32,10 @@ class MFQualityPredictor(QualityPredictor):
         self.epochs = epochs
         self.seed = seed
 
-    def _fit_quality(self, prompts: Sequence[str], features: np.ndarray, quality: np.ndarray, tasks: np.ndarray) -> None:
+    def _fit_quality(
+        self, prompts: Sequence[str], features: np.ndarray, quality: np.ndarray, tasks: np.ndarray,
+        costs: np.ndarray | None,
+    ) -> None:
         from sklearn.linear_model import LogisticRegression
 
         from routed_llm.scorers.mf import MFScorer

@@ -39,7 +39,10 @@ class MLPQualityPredictor(QualityPredictor):
         self.max_iter = max_iter
         self.seed = seed
 
-    def _fit_quality(self, prompts: Sequence[str], features: np.ndarray, quality: np.ndarray, tasks: np.ndarray) -> None:
+    def _fit_quality(
+        self, prompts: Sequence[str], features: np.ndarray, quality: np.ndarray, tasks: np.ndarray,
+        costs: np.ndarray | None,
+    ) -> None:
         self.layers_ = fit_mlp(features, quality, hidden=self.hidden, alpha=self.alpha,
                                max_iter=self.max_iter, seed=self.seed)
 
