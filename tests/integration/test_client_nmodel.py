@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from routed_llm import ModelPrice, RoutedClient
 from routed_llm.errors import ConfigurationError, ProviderError
 from routed_llm.routing import ConcurrencyCap
+from routed_llm.scorers.multi import IntentRouter
 from routed_llm.testing import FakeProvider, FakeScorer
 
 MODELS = ["openai/big", "openai/coder", "openai/tiny"]
@@ -135,3 +137,22 @@ def test_configuration_errors_name_the_field() -> None:
         RoutedClient(router="random")
     with pytest.raises(ConfigurationError, match="target_cost"):
         RoutedClient("openai/big", "openai/tiny").set_target_cost(["x"], 0.1)
+
+
+def test_intent_routes_send_each_domain_to_its_expert(provider: FakeProvider, tmp_path: Path) -> None:
+    routes = tmp_path / "routes.yaml"
+    routes.write_text(
+        "default: general\nthreshold: 0.5\nroutes:\n"
+        "  code:\n    model: openai/coder\n    examples: [write a python function, fix this python loop]\n"
+        "  math:\n    model: openai/big\n    examples: [solve the equation for x, integrate x squared]\n"
+        "  general:\n    model: openai/tiny\n    examples: [tell me a story, what is the weather]\n"
+    )
+    router = IntentRouter.from_file(routes, encoder="hashing")
+    client = RoutedClient(models=[{"model": model, "name": route} for route, model in router.route_models_.items()],
+                          router=router, api_base=provider.base_url, api_key="k", num_retries=0)
+    assert client.complete("write a python function to add").decision.model == "openai/coder"
+    decision = client.complete("solve the equation for y").decision
+    assert decision.model == "openai/big" and set(decision.extra["candidates"]) == {
+        "openai/coder", "openai/big", "openai/tiny"}
+    assert client.route("zebra saxophone quantum").model == "openai/tiny"  # no route is confident: default
+    assert provider.models_called() == ["coder", "big"]

@@ -7,6 +7,7 @@ name                   what it is
 ``mlp_quality``        an MLP from the prompt's embedding to every model's quality
 ``mf_quality``         Bradley-Terry matrix factorisation on all model pairs, calibrated
 ``ensemble_quality``   logistic (embedding, TF-IDF) + MLP, shrunk to the task prior
+``intent``             route probabilities from a few labelled examples per route
 =====================  ==========================================================
 
 A policy (:class:`routed_llm.routing.CostQualityPolicy`) picks ``argmax quality - λ · cost``.
@@ -14,12 +15,14 @@ A policy (:class:`routed_llm.routing.CostQualityPolicy`) picks ``argmax quality 
 
 from routed_llm.scorers.multi.base import QualityPrediction, QualityPredictor
 from routed_llm.scorers.multi.ensemble import EnsembleQualityPredictor
+from routed_llm.scorers.multi.intent import IntentRouter
 from routed_llm.scorers.multi.knn import KNNQualityPredictor
 from routed_llm.scorers.multi.mf import MFQualityPredictor
 from routed_llm.scorers.multi.mlp import MLPQualityPredictor
 
 __all__ = [
     "EnsembleQualityPredictor",
+    "IntentRouter",
     "KNNQualityPredictor",
     "MFQualityPredictor",
     "MLPQualityPredictor",
