@@ -17,12 +17,14 @@ def test_notebooks_exist() -> None:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_executes(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_executes(path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     for key in PROVIDER_KEYS:
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     notebook = nbformat.read(path, as_version=4)
+    if notebook.metadata.get("routed_llm", {}).get("needs_shared_data"):
+        request.getfixturevalue("shared_data")  # skips, with the reason, when ../shared/data is absent
     assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"), (
         f"{path.name}: outputs must be stripped in the repository"
     )
