@@ -440,7 +440,10 @@ class RoutedClient:
         fleet = self.fleet
         if fleet is None:  # pragma: no cover - callers check
             raise ConfigurationError("models", "this client routes between a strong and a weak model")
-        decision = fleet.decide(text, started, route_to)
+        pinned = self._pinned(text) if route_to is None else None
+        decision = fleet.decide(text, started, route_to if pinned is None else pinned[0])
+        if pinned is not None:
+            decision = decision.with_outcome(policy=pinned[1])
         logger.debug(
             "routed to %s (%s): router=%s predicted quality=%.4f cost_weight=%s policy=%s decide_ms=%.3f",
             decision.model, decision.role, decision.router, decision.score, decision.threshold, decision.policy,
