@@ -156,3 +156,16 @@ def test_intent_routes_send_each_domain_to_its_expert(provider: FakeProvider, tm
         "openai/coder", "openai/big", "openai/tiny"}
     assert client.route("zebra saxophone quantum").model == "openai/tiny"  # no route is confident: default
     assert provider.models_called() == ["coder", "big"]
+
+
+def test_out_of_distribution_prompts_are_pinned_to_the_first_candidate(provider: FakeProvider) -> None:
+    from routed_llm.routing import OutOfDistributionGuard
+
+    topics = ["rome", "egypt", "china", "maya"]
+    training = [f"easy question number {i} about the history of {topic}" for i in range(60) for topic in topics]
+    guard = OutOfDistributionGuard(n_centroids=4).fit(training)
+    client = client_for(provider, cost_weight=20.0, policies=[guard])
+    familiar = client.route(training[5])
+    foreign = client.route("easy: 请用中文解释量子纠缠")
+    assert (familiar.model, familiar.policy) == ("openai/tiny", "cost_quality")
+    assert (foreign.model, foreign.role, foreign.policy) == ("openai/big", "strong", "ood_guard")

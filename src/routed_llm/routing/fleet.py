@@ -8,6 +8,8 @@ What the two-model vocabulary means here, so existing policies keep working:
 - **redirect**: when a policy sends a strong-bound call to ``weak``, it goes to the best
   other candidate in the prompt's ranking, not to an arbitrary one.
 - **fallback**: the next candidates of the ranking (best utility first), each tried once.
+- **pins** (the out-of-distribution guard) apply: ``strong`` pins the first candidate,
+  ``weak`` the last.
 - **threshold policies** (online calibrator, spend budget's threshold) move a cut-off on the
   strong-probability scale, which N-model routing does not have; they are not consulted
   at route time (their ``admit``/``release`` hooks still are).
