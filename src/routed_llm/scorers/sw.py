@@ -37,7 +37,7 @@ class SWScorer(ArtifactMixin, BaseScorer):
         encoder: str | Mapping[str, Any] = "minilm",
         gamma: float = 10.0,
         l2: float = 1e-2,
-        iterations: int = 25,
+        iterations: int = 8,
     ) -> None:
         self.strong = strong
         self.weak = weak
@@ -128,14 +128,14 @@ def weighted_bradley_terry(
     incidence = np.zeros((len(outcome), n_models))
     incidence[np.arange(len(outcome)), model_a] += 1.0
     incidence[np.arange(len(outcome)), model_b] -= 1.0
+    outer = (incidence[:, :, None] * incidence[:, None, :]).reshape(len(outcome), n_models * n_models)
     weights = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
     ratings = np.zeros((weights.shape[0], n_models))
     eye = np.eye(n_models)
     for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-(ratings @ incidence.T)))
         gradient = (weights * (outcome - p)) @ incidence - l2 * ratings
-        curvature = weights * p * (1.0 - p)
-        hessian = np.einsum("qb,bm,bn->qmn", curvature, incidence, incidence) + l2 * eye
+        hessian = ((weights * p * (1.0 - p)) @ outer).reshape(-1, n_models, n_models) + l2 * eye
         ratings = ratings + np.linalg.solve(hessian, gradient[..., None])[..., 0]
     return ratings
 
