@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
+
 from routed_llm.errors import ConfigurationError
 from routed_llm.evaluation.cost_curve import CostCurve
 from routed_llm.evaluation.metrics import RouterMetrics
@@ -77,7 +79,12 @@ def plot_cost_curves(
         axes.annotate(name.rsplit("/", 1)[-1], (cost, quality), fontsize=7, xytext=(3, 3), textcoords="offset points")
     styles = {"zero": {"color": "grey", "linestyle": "--"}, "oracle": {"color": "black", "linestyle": ":"}}
     for name, curve in curves.items():
-        axes.plot(curve.hull[:, 0], curve.hull[:, 1], linewidth=1.6, label=name, **styles.get(name, {}))
+        # a mixture of two points is a straight segment in linear cost: sample it densely so the
+        # log-scaled axis shows the true frontier rather than chords between vertices
+        segments = zip(curve.hull[:-1, 0], curve.hull[1:, 0], strict=True)
+        costs = np.concatenate([np.linspace(a, b, 32, endpoint=False) for a, b in segments] + [curve.hull[-1:, 0]])
+        axes.plot(costs, np.interp(costs, curve.hull[:, 0], curve.hull[:, 1]), linewidth=1.6, label=name,
+                  **styles.get(name, {}))
     axes.set_xscale("log")
     axes.set_xlabel("Average cost per request (USD, log scale)")
     axes.set_ylabel("Quality (mean over prompts)")
