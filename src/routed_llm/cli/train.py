@@ -163,21 +163,27 @@ def _battles(args: argparse.Namespace) -> tuple[list[Any], list[Any], list[Any]]
 
 
 class _Bars:
-    """Rich progress bars on stderr, one per trainer stage, shown while training runs."""
+    """Rich progress bars on stderr, one per trainer stage; silent when rich is not installed."""
 
     def __enter__(self) -> _Bars:
-        from rich.console import Console
-        from rich.progress import Progress
-
+        self._tasks: dict[str, Any] = {}
+        try:
+            from rich.console import Console
+            from rich.progress import Progress
+        except ImportError:
+            self._progress: Any = None
+            return self
         self._progress = Progress(console=Console(stderr=True), transient=True)
         self._progress.__enter__()
-        self._tasks: dict[str, Any] = {}
         return self
 
     def update(self, stage: str, done: int, total: int) -> None:
+        if self._progress is None:
+            return
         if stage not in self._tasks:
             self._tasks[stage] = self._progress.add_task(stage, total=total)
         self._progress.update(self._tasks[stage], completed=done, total=total)
 
     def __exit__(self, *exc: object) -> None:
-        self._progress.__exit__(None, None, None)
+        if self._progress is not None:
+            self._progress.__exit__(None, None, None)
