@@ -60,14 +60,17 @@ def test_ensemble_shrinks_toward_the_task_prior(table: BenchmarkTable, encoder: 
     assert np.allclose(prior_only.predict_quality(table.prompts[:4]), parts["prior"], atol=1e-6)
 
 
-def test_ensemble_chooses_each_tasks_shrinkage_by_cross_validation(table: BenchmarkTable, encoder: WordEncoder) -> None:
+def test_ensemble_chooses_each_tasks_blend_and_shrinkage_by_cross_validation(table: BenchmarkTable, encoder: WordEncoder) -> None:
     predictor = EnsembleQualityPredictor(encoder=encoder, hidden=16).fit_table(table)
     assert predictor.task_shrinkage_.shape == (2,)
     assert set(predictor.task_shrinkage_.tolist()) <= {0.0, 0.25, 0.5, 0.75, 1.0}
     # the easy/hard split inside each task is real signal: some of it is kept
     assert predictor.task_shrinkage_.max() > 0.0
+    assert predictor.task_blend_.shape == (2, 3)
+    for blend in predictor.task_blend_:  # the components' mean, or a single component
+        assert np.allclose(blend, 1 / 3) or sorted(blend.tolist()) == [0.0, 0.0, 1.0]
     fixed = EnsembleQualityPredictor(encoder=encoder, hidden=16, shrinkage=0.25).fit_table(table)
-    assert fixed.task_shrinkage_.tolist() == [0.25, 0.25]
+    assert fixed.task_shrinkage_.tolist() == [0.25, 0.25] and np.allclose(fixed.task_blend_, 1 / 3)
 
 
 @pytest.mark.parametrize("make", PREDICTORS)

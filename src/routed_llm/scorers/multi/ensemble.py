@@ -12,9 +12,10 @@ Their mean is then shrunk toward the task prior (each model's mean quality on th
 ``prior + shrinkage * (ensemble - prior)``. On RouterBench, per-prompt signals are real
 but noisy: in 5-fold cross-validation on the training rows every unshrunk component fell
 below the zero router on at least one task, while the ensemble shrunk by 0.5 beat it on
-all three. How much to trust the per-prompt signal differs by task, so by default
-(``shrinkage="per_task"``) each task's shrinkage is chosen by an inner 3-fold
-cross-validation on the training rows: the one whose out-of-fold predictions give the
+all three. How much to trust the per-prompt signal, and which view carries it, differs
+by task, so by default (``shrinkage="per_task"``) each task's blend (the three
+components' mean, or one of them) and shrinkage are chosen by an inner 3-fold
+cross-validation on the training rows: those whose out-of-fold predictions give the
 largest AIQ on that task (the lowest squared error when the data has no costs).
 """
 
@@ -37,6 +38,7 @@ PER_TASK = "per_task"
 _FOLDS = 3
 _SHRINKAGE_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 _FALLBACK_SHRINKAGE = 0.5
+COMPONENTS = ("dense_logistic", "lexical_logistic", "mlp")
 
 
 class EnsembleQualityPredictor(QualityPredictor):
@@ -67,10 +69,10 @@ class EnsembleQualityPredictor(QualityPredictor):
         costs: np.ndarray | None,
     ) -> None:
         n_tasks = tasks.shape[1]
+        self.task_blend_ = np.full((n_tasks, len(COMPONENTS)), 1.0 / len(COMPONENTS))
+        self.task_shrinkage_ = np.full(n_tasks, _FALLBACK_SHRINKAGE if self.shrinkage == PER_TASK else float(self.shrinkage))
         if self.shrinkage == PER_TASK:
-            self.task_shrinkage_ = self._cross_validated_shrinkage(prompts, features, quality, tasks, costs)
-        else:
-            self.task_shrinkage_ = np.full(n_tasks, float(self.shrinkage))
+            self._cross_validate(prompts, features, quality, tasks, costs)
         self._fit_components(prompts, features, quality, tasks)
 
     def _fit_components(self, prompts: Sequence[str], features: np.ndarray, quality: np.ndarray,
@@ -84,44 +86,50 @@ class EnsembleQualityPredictor(QualityPredictor):
         self.lexical_weights_, self.lexical_bias_ = _logistic_columns(lexical, quality, self.regularization)
         self.layers_ = fit_mlp(dense, quality, hidden=self.hidden, alpha=1e-2, max_iter=300, seed=self.seed)
 
-    def _cross_validated_shrinkage(
+    def _cross_validate(
         self, prompts: Sequence[str], features: np.ndarray, quality: np.ndarray, tasks: np.ndarray,
         costs: np.ndarray | None,
-    ) -> np.ndarray:
-        """Per task, the grid shrinkage whose out-of-fold predictions route best on that task."""
+    ) -> None:
+        """Per task, the blend (the components' mean, or one component) and grid shrinkage whose
+        out-of-fold predictions route best on that task; sets ``task_blend_`` and ``task_shrinkage_``."""
         from routed_llm.evaluation.cost_curve import router_curve
 
         n, n_tasks = len(prompts), tasks.shape[1]
         labels = np.argmax(tasks, axis=1)
         folds = np.random.default_rng(self.seed).permutation(n) % _FOLDS
-        mean, prior = np.zeros_like(quality), np.zeros_like(quality)
+        parts, prior = np.zeros((len(COMPONENTS), *quality.shape)), np.zeros_like(quality)
         for fold in range(_FOLDS):
             train, test = folds != fold, folds == fold
             if train.sum() < 2 or not test.any() or len(np.unique(labels[train])) < len(np.unique(labels)):
-                return np.full(n_tasks, _FALLBACK_SHRINKAGE)
+                return
             self._fit_components([prompts[i] for i in np.flatnonzero(train)], features[train], quality[train],
                                  tasks[train])
             held = [prompts[i] for i in np.flatnonzero(test)]
-            mean[test] = np.mean(list(self._components(held, features[test], tasks[test]).values()), axis=0)
+            predicted = self._components(held, features[test], tasks[test])
+            for index, component in enumerate(COMPONENTS):
+                parts[index][test] = predicted[component]
             task_means = np.stack([quality[train & (labels == t)].mean(axis=0) if np.any(train & (labels == t))
                                    else quality[train].mean(axis=0) for t in range(n_tasks)])
             prior[test] = tasks[test] @ task_means
-        chosen = np.full(n_tasks, _FALLBACK_SHRINKAGE)
+        blends = [np.full(len(COMPONENTS), 1.0 / len(COMPONENTS)), *np.eye(len(COMPONENTS))]
         for task in range(n_tasks):
             rows = labels == task
             if rows.sum() < _FOLDS:
                 continue
-            scores = []
-            for value in _SHRINKAGE_GRID:
-                predicted = prior[rows] + value * (mean[rows] - prior[rows])
-                if costs is None:
-                    scores.append(-float(np.mean((predicted - quality[rows]) ** 2)))
-                    continue
-                expected = tasks[rows] @ self.task_cost_ if self.task_cost_ is not None else costs[rows]
-                curve = router_curve(predicted, expected, quality[rows], costs[rows])
-                scores.append(curve.aiq(max(float(costs[rows].mean(axis=0).max()), float(curve.hull[-1, 0]))))
-            chosen[task] = _SHRINKAGE_GRID[int(np.argmax(scores))]
-        return chosen
+            best = (-np.inf, self.task_blend_[task], self.task_shrinkage_[task])
+            for blend in blends:
+                blended = np.tensordot(blend, parts[:, rows], axes=1)
+                for value in _SHRINKAGE_GRID:
+                    predicted = prior[rows] + value * (blended - prior[rows])
+                    if costs is None:
+                        score = -float(np.mean((predicted - quality[rows]) ** 2))
+                    else:
+                        expected = tasks[rows] @ self.task_cost_ if self.task_cost_ is not None else costs[rows]
+                        curve = router_curve(predicted, expected, quality[rows], costs[rows])
+                        score = curve.aiq(max(float(costs[rows].mean(axis=0).max()), float(curve.hull[-1, 0])))
+                    if score > best[0] + 1e-12:
+                        best = (score, blend, value)
+            self.task_blend_[task], self.task_shrinkage_[task] = best[1], best[2]
 
     def component_predictions(self, prompts: Sequence[str]) -> dict[str, np.ndarray]:
         """Each component's prediction and the prior, for diagnostics and ablations."""
@@ -144,9 +152,11 @@ class EnsembleQualityPredictor(QualityPredictor):
         }
 
     def _predict_quality(self, prompts: Sequence[str], features: np.ndarray, tasks: np.ndarray) -> np.ndarray:
-        mean = np.mean(list(self._components(prompts, features, tasks).values()), axis=0)
+        parts = self._components(prompts, features, tasks)
+        weights = tasks @ self.task_blend_
+        blended = sum(weights[:, [index]] * parts[component] for index, component in enumerate(COMPONENTS))
         prior = self.task_prior(tasks)
-        return prior + (tasks @ self.task_shrinkage_)[:, None] * (mean - prior)
+        return prior + (tasks @ self.task_shrinkage_)[:, None] * (blended - prior)
 
     def _quality_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         tfidf_tensors, tfidf_extra = self._tfidf.state()
@@ -156,6 +166,7 @@ class EnsembleQualityPredictor(QualityPredictor):
             "lexical_weights": self.lexical_weights_,
             "lexical_bias": self.lexical_bias_,
             "task_shrinkage": self.task_shrinkage_,
+            "task_blend": self.task_blend_,
             **tfidf_tensors,
             **_layer_tensors(self.layers_, "mlp"),
         }
@@ -167,6 +178,7 @@ class EnsembleQualityPredictor(QualityPredictor):
         self.lexical_weights_ = tensors["lexical_weights"]
         self.lexical_bias_ = tensors["lexical_bias"]
         self.task_shrinkage_ = tensors["task_shrinkage"]
+        self.task_blend_ = tensors["task_blend"]
         self._tfidf = TfidfFeatures()
         self._tfidf.load(tensors, extra)
         self.layers_ = _layers_from(tensors, "mlp", extra["mlp_layers"])
