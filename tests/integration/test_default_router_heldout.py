@@ -46,3 +46,17 @@ def test_default_router_on_held_out_rows(
     recorded = json.loads((DEFAULT_DIR / "config.json").read_text())["metadata"]["held_out_metrics"][name]
     assert recorded["n"] == len(table)  # type: ignore[arg-type]
     assert metrics.apgr == pytest.approx(recorded["apgr"], abs=1e-3)
+
+
+@pytest.mark.shared_data
+def test_strong_share_holds_on_prompts_it_never_saw(shared_data: Path) -> None:
+    """The shipped quantiles come from out-of-fold predictions, so a share asked for is the share sent."""
+    prompts = [
+        *held_out(shared_data / "routellm/mmlu", "mmlu").prompts,  # type: ignore[attr-defined]
+        *held_out(shared_data / "routellm/gsm8k/gsm8k_responses.csv", "gsm8k").prompts,  # type: ignore[attr-defined]
+    ]
+    scorer = resolve_scorer("default")
+    scores = scorer.score(prompts)
+    for share in (0.1, 0.2, 0.3, 0.5, 0.8):
+        achieved = float(np.mean(scores >= scorer.threshold_for_strong_share(share)))  # type: ignore[attr-defined]
+        assert achieved == pytest.approx(share, abs=0.03), share

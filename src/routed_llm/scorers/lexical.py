@@ -34,6 +34,11 @@ class LexicalScorer(ArtifactMixin, BaseScorer):
 
     ``format_split`` gives multiple-choice and open-ended prompts weights of their own on
     top of shared ones (see :class:`~routed_llm.encoders.hashing.HashingEncoder`).
+
+    The score quantiles that turn ``strong_share`` into a threshold are taken from
+    ``calibration_folds``-fold out-of-fold predictions: a ridge model scores its own
+    training prompts more extremely than new ones, so in-sample quantiles would send far
+    less than the asked-for share to the strong model on new traffic.
     """
 
     name: ClassVar[str] = "lexical"
@@ -46,6 +51,7 @@ class LexicalScorer(ArtifactMixin, BaseScorer):
         group_smoothing: float = 0.6,
         format_split: bool = True,
         max_iter: int = 500,
+        calibration_folds: int = 5,
     ) -> None:
         self.n_features = n_features
         self.ngram_max = ngram_max
@@ -53,6 +59,7 @@ class LexicalScorer(ArtifactMixin, BaseScorer):
         self.group_smoothing = group_smoothing
         self.format_split = format_split
         self.max_iter = max_iter
+        self.calibration_folds = calibration_folds
         self.coef_: np.ndarray | None = None
         self.intercept_: float = 0.0
 
@@ -82,8 +89,24 @@ class LexicalScorer(ArtifactMixin, BaseScorer):
             target = _smooth_by_group(target, groups, weights, self.group_smoothing)
         features = self._featuriser().transform(prompts)
         self.coef_, self.intercept_ = fit_ridge(features, target, weights, self.alpha, self.max_iter)
-        self.score_quantiles_ = score_quantiles(np.clip(0.5 + 0.5 * self._gains(features), 0.0, 1.0))
+        self.score_quantiles_ = score_quantiles(np.clip(0.5 + 0.5 * self._held_out_gains(features, target, weights),
+                                                        0.0, 1.0))
         return self
+
+    def _held_out_gains(self, features: SparseRows, target: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Each training prompt's gain as predicted by a model that did not see it."""
+        folds = self.calibration_folds
+        if not isinstance(folds, int) or folds < 0 or folds == 1:
+            raise ConfigurationError("calibration_folds", f"must be 0 (in-sample) or an int >= 2, got {folds!r}")
+        if folds == 0 or features.n_rows < 2 * folds:
+            return self._gains(features)
+        fold_of = np.random.default_rng(0).permutation(features.n_rows) % folds
+        predicted = np.empty(features.n_rows)
+        for fold in range(folds):
+            test, train = np.flatnonzero(fold_of == fold), np.flatnonzero(fold_of != fold)
+            coef, intercept = fit_ridge(features.take(train), target[train], weights[train], self.alpha, self.max_iter)
+            predicted[test] = features.take(test).dot(coef) + intercept
+        return predicted
 
     def gains(self, prompts: Sequence[str]) -> np.ndarray:
         """The predicted gain of the strong model, unclipped."""
