@@ -7,6 +7,10 @@ threshold, once with an :class:`~routed_llm.routing.OnlineCalibrator` on top. Th
 prints the strong share and the quality (from the published per-prompt correctness) of
 each, per phase and per block of requests.
 
+The replayed prompts include rows the default router trained on (GSM8K has too few held-out
+rows for a phase longer than the calibrator's window), so the quality columns compare the two
+configurations with each other, not with held-out figures; the shares are what this measures.
+
 Run: ``.venv/bin/python benchmarks/drift_simulation.py [--router default] [--strong-share 0.3]``
 """
 
