@@ -136,7 +136,7 @@ def test_configuration_errors_name_the_field() -> None:
     with pytest.raises(ConfigurationError, match="strong"):
         RoutedClient(router="random")
     with pytest.raises(ConfigurationError, match="target_cost"):
-        RoutedClient("openai/big", "openai/tiny").set_target_cost(["x"], 0.1)
+        RoutedClient("openai/big", "openai/tiny", router="random").set_target_cost(["x"], 0.1)
 
 
 def test_intent_routes_send_each_domain_to_its_expert(provider: FakeProvider, tmp_path: Path) -> None:
