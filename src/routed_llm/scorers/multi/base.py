@@ -25,7 +25,7 @@ from routed_llm.artifacts import ArtifactMixin
 from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
 from routed_llm.evaluation.table import BenchmarkTable
 from routed_llm.scorers.base import BaseScorer
-from routed_llm.scorers.multi.features import ask_text, length_features, softmax
+from routed_llm.scorers.multi.features import ask_text, length_features, require_sklearn, softmax
 
 __all__ = ["QualityPrediction", "QualityPredictor"]
 
@@ -77,6 +77,7 @@ class QualityPredictor(ArtifactMixin, BaseScorer):
             raise ConfigurationError("costs", f"shape {np.shape(costs)} does not match quality's {quality.shape}")
         if domains is not None and len(domains) != n:
             raise ConfigurationError("domains", f"{len(domains)} domains for {n} prompts")
+        require_sklearn()
         features = self._features(prompts)
         labels = [_SINGLE_TASK] * n if domains is None else [str(domain) for domain in domains]
         self.tasks_ = sorted(set(labels))

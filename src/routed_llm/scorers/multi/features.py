@@ -14,9 +14,17 @@ from typing import Any
 
 import numpy as np
 
-from routed_llm.errors import ArtifactError
+from routed_llm.errors import ArtifactError, ConfigurationError
 
-__all__ = ["LENGTH_FEATURES", "TfidfFeatures", "ask_text", "length_features", "sigmoid", "softmax"]
+__all__ = [
+    "LENGTH_FEATURES",
+    "TfidfFeatures",
+    "ask_text",
+    "length_features",
+    "require_sklearn",
+    "sigmoid",
+    "softmax",
+]
 
 LENGTH_FEATURES = 3
 _ASK_CHARS = 1000
@@ -36,6 +44,14 @@ def length_features(prompts: Sequence[str]) -> np.ndarray:
         for prompt in prompts
     ]
     return np.asarray(rows, dtype=np.float64).reshape(len(prompts), LENGTH_FEATURES)
+
+
+def require_sklearn() -> None:
+    """Fail with the install hint, not a bare ImportError, where scikit-learn is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec("sklearn") is None:
+        raise ConfigurationError("router", "N-model routers need scikit-learn: pip install 'routed-llm[nmodel]'")
 
 
 def sigmoid(values: np.ndarray) -> np.ndarray:
@@ -73,6 +89,7 @@ class TfidfFeatures:
         return {"tfidf_idf": np.asarray(self._vectorizer.idf_, dtype=np.float64)}, {"tfidf_vocabulary": vocabulary}
 
     def load(self, tensors: Mapping[str, np.ndarray], extra: Mapping[str, Any]) -> None:
+        require_sklearn()
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         vocabulary = extra["tfidf_vocabulary"]
