@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt $(wildcard integrations/*/pyproject.tom
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	# torch 2.13.0 first: a CPU build that lies on this machine's disk (any other pin downloads CUDA)
 	$(PIP) torch==2.13.0
-	$(PIP) -e '.[torch,minilm,eval,hub,dev]' $(foreach d,$(wildcard integrations/*/pyproject.toml),-e '$(dir $(d))[test]')
+	$(PIP) -e '.[torch,minilm,eval,hub,nmodel,dev]' $(foreach d,$(wildcard integrations/*/pyproject.toml),-e '$(dir $(d))[test]')
 	touch $(STAMP)
 
 test: $(STAMP)
