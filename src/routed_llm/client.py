@@ -348,6 +348,12 @@ class RoutedClient:
         return redact_mapping(self._kwargs[role])
 
     def __repr__(self) -> str:
+        if self.fleet is not None:
+            return (
+                f"RoutedClient(models={self.fleet.models!r}, router={self.scorer.name!r}, "
+                f"cost_weight={self.fleet.policy.cost_weight!r}, fallback={self.fallback!r}, "
+                f"litellm_kwargs={redact_mapping(self._kwargs['strong'])!r})"
+            )
         return (
             f"RoutedClient(strong={self.strong!r}, weak={self.weak!r}, router={self.scorer.name!r}, "
             f"threshold={self.threshold!r}, fallback={self.fallback!r}, "
