@@ -60,6 +60,8 @@ def test_each_prompt_goes_to_its_best_value_candidate(provider: FakeProvider) ->
     assert set(decision.extra["candidates"]) == set(MODELS)
     assert decision.extra["ranking"] == ["openai/coder", "openai/big", "openai/tiny"]
     assert decision.to_dict()["extra"]["cost_weight"] == 20.0
+    assert repr(client).startswith(f"RoutedClient(models={MODELS!r}, router='keywords', cost_weight=20.0")
+    assert "'k'" not in repr(client)  # the API key stays redacted
 
 
 def test_cost_weight_zero_takes_the_best_and_infinity_the_cheapest(provider: FakeProvider) -> None:
