@@ -47,6 +47,7 @@ from routed_llm import ConfigurationError, RoutedClient, RoutedResponse, Routing
 from routed_llm.decision import ModelRole
 from routed_llm.pricing import ModelPrice
 from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, PromptView
+from routed_llm.routing.policy import RoutingPolicy
 from routed_llm.scorers import RouterScorer
 from routed_llm.secrets import is_secret_key
 
@@ -365,6 +366,10 @@ class RoutedChatModel(BaseChatModel):
     prices: dict[str, ModelPrice] | None = None
     """USD per token per model, for models litellm's price map does not know."""
 
+    policies: list[RoutingPolicy] = Field(default_factory=list)
+    """Policies acting on every call (:mod:`routed_llm.routing`): online calibration, an
+    out-of-distribution guard, a spend budget, a concurrency cap, a latency target."""
+
     model_config = ConfigDict(
         populate_by_name=True, arbitrary_types_allowed=True, hide_input_in_errors=True, protected_namespaces=()
     )
@@ -408,8 +413,14 @@ class RoutedChatModel(BaseChatModel):
             weak_kwargs=_unwrap_secrets(self.weak_kwargs),
             fallback=self.fallback,
             prices=self.prices,
+            policies=self.policies,
             **shared,
         )
+
+    @field_serializer("policies")
+    def _serialize_policies(self, policies: list[RoutingPolicy]) -> list[str]:
+        """Policies hold live state (windows, spend); they dump as their names."""
+        return [policy.name for policy in policies]
 
     @field_serializer("router")
     def _serialize_router(self, router: str | RouterScorer | None) -> str | None:

@@ -67,7 +67,7 @@ class FakeProvider:
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._failures: dict[str, list[FakeReply]] = {}
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._server = _Server((host, port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -128,6 +128,13 @@ class FakeProvider:
     def _reply_for(self, body: Mapping[str, Any]) -> FakeReply:
         scripted = self.responder(body) if self.responder is not None else None
         return scripted if scripted is not None else default_reply(body)
+
+
+class _Server(ThreadingHTTPServer):
+    """A listen backlog deep enough for a thousand clients connecting at once: with the
+    default of 5, the kernel drops their SYNs and each retries a second or more later."""
+
+    request_queue_size = 1024
 
 
 def default_reply(body: Mapping[str, Any]) -> FakeReply:

@@ -49,6 +49,7 @@ from routed_llm.decision import RoutingDecision
 from routed_llm.errors import ConfigurationError
 from routed_llm.pricing import ModelPrice
 from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, PromptView
+from routed_llm.routing.policy import RoutingPolicy
 from routed_llm.scorers.base import RouterScorer
 from routed_llm.secrets import is_secret_key
 
@@ -147,12 +148,15 @@ class RoutedLLM(FunctionCallingLLM):
         strong_kwargs: Mapping[str, Any] | None = None,
         weak_kwargs: Mapping[str, Any] | None = None,
         prices: Mapping[str, ModelPrice] | None = None,
+        policies: Sequence[RoutingPolicy] = (),
         client: RoutedClient | None = None,
         **kwargs: Any,
     ) -> None:
         """Build the client from the arguments, or wrap ``client`` (sharing its usage ledger).
 
-        ``prices`` (USD per token, by model) price models litellm's cost map lacks.
+        ``prices`` (USD per token, by model) price models litellm's cost map lacks;
+        ``policies`` (:mod:`routed_llm.routing`: online calibration, an out-of-distribution
+        guard, a spend budget, a concurrency cap, a latency target) act on every call.
         """
         litellm_kwargs = {
             key: value
@@ -168,10 +172,10 @@ class RoutedLLM(FunctionCallingLLM):
                 strong, weak, router, threshold,
                 strong_share=strong_share, prompt_view=prompt_view, max_prompt_chars=max_prompt_chars,
                 strong_kwargs=strong_kwargs, weak_kwargs=weak_kwargs, fallback=fallback, prices=prices,
-                **litellm_kwargs,
+                policies=policies, **litellm_kwargs,
             )
         elif any(value is not None for value in (strong, weak, router, threshold, strong_share)) or (
-            fallback or litellm_kwargs or strong_kwargs or weak_kwargs or prices
+            fallback or litellm_kwargs or strong_kwargs or weak_kwargs or prices or policies
         ):
             raise ConfigurationError(
                 "client", "a client carries its own models, router, threshold and litellm arguments; give it or them"
