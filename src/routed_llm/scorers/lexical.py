@@ -110,6 +110,11 @@ class LexicalScorer(ArtifactMixin, BaseScorer):
 
     def gains(self, prompts: Sequence[str]) -> np.ndarray:
         """The predicted gain of the strong model, unclipped."""
+        if len(prompts) == 1 and self.coef_ is not None:
+            # The routing hot path scores one prompt: a gather and a sum beat sparse bookkeeping.
+            buckets = self._featuriser().buckets(prompts[0])
+            total = float(self.coef_[buckets].sum()) / np.sqrt(max(len(buckets), 1))
+            return np.asarray([total + self.intercept_])
         return self._gains(self._featuriser().transform(prompts))
 
     def score(self, prompts: Sequence[str]) -> np.ndarray:
