@@ -30,6 +30,8 @@ demo: $(STAMP)
 # Performance and behaviour figures, each printed from one run (see benchmarks/*.py docstrings).
 bench: $(STAMP)
 	$(PY) benchmarks/eval_speed.py
+	$(PY) benchmarks/default_router_speed.py
+	$(PY) benchmarks/langchain_overhead.py --router default
 	$(PY) benchmarks/drift_simulation.py
 	$(PY) benchmarks/load_simulation.py
 
