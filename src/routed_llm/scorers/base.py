@@ -8,6 +8,7 @@ scorer serve any cost target, as in RouteLLM.
 from __future__ import annotations
 
 import inspect
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -29,7 +30,7 @@ class RouterScorer(Protocol):
         ...
 
 
-class BaseScorer:
+class BaseScorer(ABC):
     """Shared behaviour for the scorers routed-llm ships.
 
     Follows scikit-learn's habits: ``__init__`` only stores its arguments (so
@@ -41,8 +42,9 @@ class BaseScorer:
     name: ClassVar[str] = "base"
     score_quantiles_: np.ndarray | None = None
 
-    def score(self, prompts: Sequence[str]) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def score(self, prompts: Sequence[str]) -> np.ndarray:
+        """One probability in [0, 1] per prompt (N-model scorers: one column per model)."""
 
     def get_params(self) -> dict[str, Any]:
         """The constructor arguments, read back from same-named attributes."""
