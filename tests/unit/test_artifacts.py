@@ -97,3 +97,21 @@ def test_missing_or_invalid_config(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text("{not json")
     with pytest.raises(ArtifactError, match="not valid JSON"):
         _Linear.from_pretrained(tmp_path)
+
+
+def test_load_scorer_refuses_an_unknown_scorer_name(tmp_path: Path) -> None:
+    from routed_llm.artifacts import load_scorer
+    from routed_llm.scorers.registry import resolve_scorer
+
+    directory = _saved(tmp_path)  # "tiny-linear" is no registered scorer
+    with pytest.raises(ArtifactError, match="unknown scorer 'tiny-linear'"):
+        load_scorer(directory)
+    with pytest.raises(ArtifactError, match="unknown scorer"):
+        resolve_scorer(str(directory))
+
+
+def test_nothing_in_a_saved_router_is_executable(tmp_path: Path) -> None:
+    directory = _saved(tmp_path)
+    weights = (directory / "model.safetensors").read_bytes()
+    assert not weights.startswith(b"\x80")  # no pickle protocol header
+    json.loads((directory / "config.json").read_text())  # plain JSON
