@@ -150,6 +150,8 @@ class RoutedLLM(FunctionCallingLLM):
         prices: Mapping[str, ModelPrice] | None = None,
         policies: Sequence[RoutingPolicy] = (),
         client: RoutedClient | None = None,
+        models: Sequence[str | Mapping[str, Any]] | None = None,
+        cost_weight: float = 0.0,
         **kwargs: Any,
     ) -> None:
         """Build the client from the arguments, or wrap ``client`` (sharing its usage ledger).
@@ -157,6 +159,9 @@ class RoutedLLM(FunctionCallingLLM):
         ``prices`` (USD per token, by model) price models litellm's cost map lacks;
         ``policies`` (:mod:`routed_llm.routing`: online calibration, an out-of-distribution
         guard, a spend budget, a concurrency cap, a latency target) act on every call.
+        ``models`` (with ``cost_weight``) routes among N candidates instead of a strong/weak
+        pair, as :class:`routed_llm.RoutedClient` does; ``route_to`` then also takes a
+        candidate's model or name.
         """
         litellm_kwargs = {
             key: value
@@ -165,7 +170,14 @@ class RoutedLLM(FunctionCallingLLM):
             if value is not None
         }
         litellm_kwargs.update(additional_kwargs or {})
-        if client is None:
+        if client is None and models is not None:
+            client = RoutedClient(
+                strong, weak, router, threshold,
+                strong_share=strong_share, prompt_view=prompt_view, max_prompt_chars=max_prompt_chars,
+                fallback=fallback, prices=prices, policies=policies, models=models, cost_weight=cost_weight,
+                **litellm_kwargs,
+            )
+        elif client is None:
             if strong is None or weak is None:
                 raise ConfigurationError("strong" if strong is None else "weak", "is required (or pass client=)")
             client = RoutedClient(
@@ -174,7 +186,7 @@ class RoutedLLM(FunctionCallingLLM):
                 strong_kwargs=strong_kwargs, weak_kwargs=weak_kwargs, fallback=fallback, prices=prices,
                 policies=policies, **litellm_kwargs,
             )
-        elif any(value is not None for value in (strong, weak, router, threshold, strong_share)) or (
+        elif any(value is not None for value in (strong, weak, router, threshold, strong_share, models)) or (
             fallback or litellm_kwargs or strong_kwargs or weak_kwargs or prices or policies
         ):
             raise ConfigurationError(
@@ -198,6 +210,12 @@ class RoutedLLM(FunctionCallingLLM):
             **kwargs,
         )
         self._client = client
+
+    @property
+    def models(self) -> list[str]:
+        """The N candidates' litellm model strings, or the strong and the weak model."""
+        fleet = self._client.fleet
+        return list(fleet.models) if fleet is not None else [self.strong, self.weak]
 
     @classmethod
     def class_name(cls) -> str:
@@ -375,7 +393,7 @@ class RoutedLLM(FunctionCallingLLM):
             call_kwargs["max_tokens"] = self.max_tokens
         call_kwargs.update((key, value) for key, value in kwargs.items() if key not in _ROUTING_OPTIONS)
         if self.sticky and "route_to" not in routing:
-            role = pinned_role(messages)
+            role = pinned_role(messages, by_model=self._client.fleet is not None)
             if role is not None:
                 routing = {"route_to": role}
         return to_openai_messages(messages), routing, call_kwargs

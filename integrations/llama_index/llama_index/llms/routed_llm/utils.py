@@ -25,7 +25,6 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.llms.llm import ToolSelection
 
-from routed_llm.decision import ModelRole
 from routed_llm.errors import InvalidPromptError, RoutedLLMError
 
 __all__ = [
@@ -239,13 +238,14 @@ def tool_selections(message: ChatMessage, *, error_on_no_tool_call: bool) -> lis
 
 
 # -- sticky routing ---------------------------------------------------------------------
-def pinned_role(messages: Sequence[ChatMessage]) -> ModelRole | None:
+def pinned_role(messages: Sequence[ChatMessage], *, by_model: bool = False) -> str | None:
     """The model an agent run is on, when ``messages`` end with tool results.
 
     Tool results answer the assistant message that asked for them; the model that asked
     should read the answers, so a run never switches model halfway through a tool loop.
     ``None`` when the history does not end with a tool result or the asking message was
-    not produced by a routed model.
+    not produced by a routed model. With N candidates a role does not name one model, so
+    ``by_model`` returns the asking message's model string instead.
     """
     if not messages or messages[-1].role != MessageRole.TOOL:
         return None
@@ -254,6 +254,9 @@ def pinned_role(messages: Sequence[ChatMessage]) -> ModelRole | None:
             continue
         routing = message.additional_kwargs.get(ROUTING_KEY)
         if message.role == MessageRole.ASSISTANT and isinstance(routing, Mapping):
+            if by_model:
+                model = routing.get("model")
+                return model if isinstance(model, str) else None
             role = routing.get("role")
             if role in ("strong", "weak"):
                 return role  # type: ignore[no-any-return]
