@@ -228,14 +228,14 @@ class RoutedLLM(FunctionCallingLLM):
 
     @property
     def metadata(self) -> LLMMetadata:
-        """Limits of the smaller model, since either model may have to take the prompt."""
+        """Limits of the smallest model, since any candidate may have to take the prompt."""
         context, output, tools = self._model_limits()
         return LLMMetadata(
             context_window=self.context_window or context,
             num_output=self.max_tokens or output,
             is_chat_model=True,
             is_function_calling_model=tools if self.function_calling is None else self.function_calling,
-            model_name=f"routed({self.strong} | {self.weak})",
+            model_name=f"routed({' | '.join(self.models)})",
         )
 
     def to_payload(self) -> dict[str, Any]:
@@ -401,7 +401,7 @@ class RoutedLLM(FunctionCallingLLM):
     def _model_limits(self) -> tuple[int, int, bool]:
         """Context window, output limit and tool support of the smaller model, looked up once."""
         if self._limits is None:
-            infos = [_model_info(model) for model in (self.strong, self.weak)]
+            infos = [_model_info(model) for model in self.models]
             contexts = [_context_of(info) for info in infos]
             outputs = [_output_of(info, context) for info, context in zip(infos, contexts, strict=True)]
             tools = all(info.get("supports_function_calling") is not False for info in infos)
