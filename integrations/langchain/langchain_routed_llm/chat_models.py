@@ -108,8 +108,9 @@ def _convert_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
     return [_convert_message_to_dict(message) for message in messages]
 
 
-def _sticky_role(messages: Sequence[BaseMessage]) -> ModelRole | None:
-    """The role that issued the tool call the history is answering, when it is known.
+def _sticky_role(messages: Sequence[BaseMessage], *, by_model: bool = False) -> str | None:
+    """The role that issued the tool call the history is answering, when it is known
+    (its model string with ``by_model``: among N candidates a role names no single model).
 
     A history ending in a ``ToolMessage`` is mid tool-loop: the model that asked for the
     tool should read its result, because another model may not parse the first one's
@@ -122,6 +123,9 @@ def _sticky_role(messages: Sequence[BaseMessage]) -> ModelRole | None:
     for message in reversed(messages):
         if isinstance(message, AIMessage) and any(call.get("id") == call_id for call in message.tool_calls):
             routing = message.response_metadata.get(ROUTING_KEY)
+            if by_model:
+                model = routing.get("model") if isinstance(routing, Mapping) else None
+                return model if isinstance(model, str) else None
             role = routing.get("role") if isinstance(routing, Mapping) else None
             return cast("ModelRole", role) if role in _ROLES else None
     return None
@@ -292,11 +296,20 @@ class RoutedChatModel(BaseChatModel):
     that answers (``ls_model_name``, ``invocation_params["model"]``) and carry the decision.
     """
 
-    strong: str
+    strong: str | None = None
     """litellm model string of the strong, expensive model (``"openai/gpt-4o"``)."""
 
-    weak: str
+    weak: str | None = None
     """litellm model string of the weak, cheap model (``"ollama/llama3.1"``)."""
+
+    models: list[str | dict[str, Any]] | None = None
+    """N candidates instead of ``strong``/``weak``: litellm model strings or mappings
+    ``{"model", "name", "cost", "kwargs"}``, most capable first, routed by an N-model router
+    (see :class:`routed_llm.RoutedClient`); ``model=`` then pins a candidate's model or name."""
+
+    cost_weight: float = 0.0
+    """With ``models``: quality given up to save one USD per request
+    (``argmax predicted quality - cost_weight * expected cost``)."""
 
     router: str | RouterScorer | None = None
     """The scorer: a registered name, a saved router directory, or a scorer instance.
@@ -382,7 +395,9 @@ class RoutedChatModel(BaseChatModel):
         known = {name for name, info in type(self).model_fields.items() for name in (name, info.alias) if name}
         for name in data:
             if name in ("model", "model_name"):
-                raise ConfigurationError(name, "a routed model has two: give strong= and weak= (litellm model strings)")
+                raise ConfigurationError(
+                    name, "a routed model has several: give strong= and weak=, or models=[...] (litellm model strings)"
+                )
             if name not in known:
                 raise ConfigurationError(name, "unknown field; pass extra litellm arguments in model_kwargs")
         super().__init__(**data)
@@ -392,6 +407,8 @@ class RoutedChatModel(BaseChatModel):
             if reserved:
                 raise ConfigurationError(name, f"{reserved} are set by the router, not by the caller")
             setattr(self, name, _wrap_secrets(given))
+        if self.models is not None:
+            self.models = [_wrap_secrets(item) if isinstance(item, Mapping) else item for item in self.models]
         shared = _unwrap_secrets(self.model_kwargs)
         for key, value in (
             ("api_key", self.api_key.get_secret_value() if self.api_key else None),
@@ -414,6 +431,10 @@ class RoutedChatModel(BaseChatModel):
             fallback=self.fallback,
             prices=self.prices,
             policies=self.policies,
+            models=None if self.models is None else [
+                _unwrap_secrets(item) if isinstance(item, Mapping) else item for item in self.models
+            ],
+            cost_weight=self.cost_weight,
             **shared,
         )
 
@@ -443,6 +464,8 @@ class RoutedChatModel(BaseChatModel):
         return {
             "strong": self.strong,
             "weak": self.weak,
+            "models": None if client.fleet is None else client.fleet.models,
+            "cost_weight": None if client.fleet is None else client.fleet.policy.cost_weight,
             "router": client.scorer.name,
             "threshold": client.threshold,
             "prompt_view": self.prompt_view,
@@ -476,7 +499,8 @@ class RoutedChatModel(BaseChatModel):
             model = self._client.model_for(requested) if requested in _ROLES else requested
             provider = _provider_of(model)
         else:  # routed inside the run (``generate`` called directly): either model may answer
-            model, provider = f"{self.strong}|{self.weak}", "routed_llm"
+            fleet = self._client.fleet
+            model, provider = "|".join(fleet.models if fleet else (self.strong, self.weak)), "routed_llm"
         params = LangSmithParams(ls_provider=provider, ls_model_name=model, ls_model_type="chat")
         temperature = kwargs.get("temperature", self.temperature)
         if isinstance(temperature, (int, float)):
@@ -570,12 +594,14 @@ class RoutedChatModel(BaseChatModel):
         if pinned is not None:
             options["route_to"] = self._role_of(pinned)
         elif self.sticky:
-            sticky = _sticky_role(messages)
+            sticky = _sticky_role(messages, by_model=self._client.fleet is not None)
             if sticky is not None:
                 options["route_to"] = sticky
         return options
 
-    def _role_of(self, model: Any) -> ModelRole:
+    def _role_of(self, model: Any) -> str:
+        if self._client.fleet is not None and isinstance(model, str):
+            return model  # a candidate's model or name; the client names the known ones if not
         if model in ("strong", self.strong):
             return "strong"
         if model in ("weak", self.weak):
