@@ -27,3 +27,23 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"benchmark data not found at {SHARED_DATA} (../shared/data beside the repo)")
     return SHARED_DATA
+
+
+TINY_BERT_WORDS = "the a cat dog prove theorem integral hello hi what is sum of thanks lemma derive".split()
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A randomly initialised one-layer BERT (a Hugging Face folder) whose vocabulary holds
+    ``TINY_BERT_WORDS``: what the neural routers' tests train in seconds."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    directory = tmp_path_factory.mktemp("tiny-bert")
+    (directory / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *TINY_BERT_WORDS]) + "\n")
+    tokenizer = transformers.BertTokenizer(vocab=str(directory / "vocab.txt"))
+    tokenizer.save_pretrained(directory)
+    torch.manual_seed(0)
+    config = transformers.BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1,
+                                     num_attention_heads=2, intermediate_size=64, max_position_embeddings=64)
+    transformers.BertModel(config).save_pretrained(directory)
+    return directory

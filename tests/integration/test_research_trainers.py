@@ -24,17 +24,6 @@ HARD = ["prove the theorem", "derive the integral", "prove the lemma", "derive t
 EASY = ["hello", "hi thanks", "what is the cat", "hello dog"]
 
 
-@pytest.fixture(scope="module")
-def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("tiny-bert")
-    (directory / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]) + "\n")
-    tokenizer = transformers.BertTokenizer(vocab=str(directory / "vocab.txt"))
-    tokenizer.save_pretrained(directory)
-    torch.manual_seed(0)
-    config = transformers.BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1,
-                                     num_attention_heads=2, intermediate_size=64, max_position_embeddings=64)
-    transformers.BertModel(config).save_pretrained(directory)
-    return directory
 
 
 @pytest.fixture()

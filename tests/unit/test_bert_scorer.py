@@ -16,22 +16,10 @@ from routed_llm.scorers.registry import resolve_scorer
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-WORDS = "the a cat dog prove theorem integral hello hi what is sum of thanks lemma derive".split()
 HARD = ["prove the theorem", "derive the integral", "prove the lemma", "derive the sum of the integral"]
 EASY = ["hello", "hi thanks", "what is the cat", "hello dog"]
 
 
-@pytest.fixture(scope="module")
-def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("tiny-bert")
-    (directory / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]) + "\n")
-    tokenizer = transformers.BertTokenizer(vocab=str(directory / "vocab.txt"))
-    tokenizer.save_pretrained(directory)
-    torch.manual_seed(0)
-    config = transformers.BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1,
-                                     num_attention_heads=2, intermediate_size=64, max_position_embeddings=64)
-    transformers.BertModel(config).save_pretrained(directory)
-    return directory
 
 
 def fitted(tiny_bert: Path, **options: object) -> BertScorer:

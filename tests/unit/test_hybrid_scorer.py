@@ -16,22 +16,10 @@ from routed_llm.scorers.registry import resolve_scorer
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-WORDS = "the a cat dog prove theorem integral hello hi what is sum of thanks lemma derive".split()
 HARD = ["prove the theorem", "derive the integral", "prove the lemma", "derive the sum of the integral"]
 EASY = ["hello", "hi thanks", "what is the cat", "hello dog"]
 
 
-@pytest.fixture(scope="module")
-def tiny_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("tiny-encoder")
-    (directory / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]) + "\n")
-    tokenizer = transformers.BertTokenizer(vocab=str(directory / "vocab.txt"))
-    tokenizer.save_pretrained(directory)
-    torch.manual_seed(0)
-    config = transformers.BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1,
-                                     num_attention_heads=2, intermediate_size=64, max_position_embeddings=64)
-    transformers.BertModel(config).save_pretrained(directory)
-    return directory
 
 
 def toy_embeddings(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -80,11 +68,11 @@ def test_trans_scheme_records_the_chosen_relaxation() -> None:
         [f"p{i}" for i in range(40)], q_small, q_large, embeddings=x).relaxation_ == 0.0
 
 
-def test_scores_real_prompts_through_the_encoder_and_round_trips(tiny_encoder: Path, tmp_path: Path) -> None:
+def test_scores_real_prompts_through_the_encoder_and_round_trips(tiny_bert: Path, tmp_path: Path) -> None:
     prompts = (HARD + EASY) * 3
     q_large = np.ones(len(prompts))
     q_small = np.array(([0.0] * len(HARD) + [1.0] * len(EASY)) * 3)
-    scorer = HybridScorer(str(tiny_encoder), label_scheme="det", epochs=300, learning_rate=1e-2).fit(
+    scorer = HybridScorer(str(tiny_bert), label_scheme="det", epochs=300, learning_rate=1e-2).fit(
         prompts, q_small, q_large)
     scores = scorer.score(HARD + EASY)
     assert scores.shape == (8,) and np.all((scores >= 0) & (scores <= 1))
