@@ -15,6 +15,7 @@ predictor shrinks toward the prior rather than replacing it.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -123,16 +124,16 @@ class QualityPredictor(ArtifactMixin, BaseScorer):
         return task_probabilities @ self.task_quality_
 
     # -- subclass hooks ---------------------------------------------------------------
+    @abstractmethod
     def _fit_quality(
         self, prompts: Sequence[str], features: np.ndarray, quality: np.ndarray, tasks: np.ndarray,
         costs: np.ndarray | None,
-    ) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    ) -> None:
+        """Learn per-model quality from prompts, their features and the task of each."""
 
-    def _predict_quality(
-        self, prompts: Sequence[str], features: np.ndarray, tasks: np.ndarray
-    ) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _predict_quality(self, prompts: Sequence[str], features: np.ndarray, tasks: np.ndarray) -> np.ndarray:
+        """Predicted quality, shape (n_prompts, n_models)."""
 
     def _quality_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:  # pragma: no cover - abstract
         raise NotImplementedError
