@@ -135,11 +135,13 @@ class QualityPredictor(ArtifactMixin, BaseScorer):
     def _predict_quality(self, prompts: Sequence[str], features: np.ndarray, tasks: np.ndarray) -> np.ndarray:
         """Predicted quality, shape (n_prompts, n_models)."""
 
-    def _quality_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _quality_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """The learned tensors and JSON state of the subclass, to save."""
 
+    @abstractmethod
     def _load_quality_state(self, tensors: Mapping[str, np.ndarray], extra: Mapping[str, Any]) -> None:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """Restore what :meth:`_quality_state` saved."""
 
     # -- persistence ------------------------------------------------------------------
     def _state_dict(self) -> dict[str, np.ndarray]:
