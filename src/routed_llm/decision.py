@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 __all__ = ["ModelRole", "RoutingDecision"]
@@ -47,8 +47,18 @@ class RoutingDecision:
         return self.routed_model is not None
 
     def with_outcome(self, **changes: Any) -> RoutingDecision:
-        """A copy with call-time fields (``cost``, ``model``, ``role``, ``routed_model``) set."""
-        return replace(self, **changes)
+        """A copy with call-time fields (``cost``, ``model``, ``role``, ``routed_model``) set.
+
+        Every answered call makes one, so the copy is a plain attribute copy rather than
+        ``dataclasses.replace``, which re-runs ``__init__`` at several times the cost; the
+        fields are all immutable, so nothing is shared that could change.
+        """
+        unknown = changes.keys() - _FIELD_NAMES
+        if unknown:
+            raise TypeError(f"RoutingDecision has no field(s) {sorted(unknown)}")
+        copy = object.__new__(RoutingDecision)
+        copy.__dict__.update(self.__dict__, **changes)
+        return copy
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable view, as framework integrations put in their metadata.
@@ -57,7 +67,10 @@ class RoutingDecision:
         copy costs several times more on every response and is not needed: the other
         fields are immutable scalars and ``extra`` is copied here.
         """
-        data = {item.name: getattr(self, item.name) for item in fields(self)}
+        data = dict(vars(self))  # the fields: a plain frozen dataclass keeps nothing else there
         data["extra"] = dict(self.extra)
         data["fallback"] = self.fallback
         return data
+
+
+_FIELD_NAMES: tuple[str, ...] = tuple(item.name for item in fields(RoutingDecision))

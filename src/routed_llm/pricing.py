@@ -42,9 +42,8 @@ class PriceBook:
 
     def price(self, model: str) -> ModelPrice | None:
         """The model's price, or ``None`` when neither the overrides nor litellm know it."""
-        with self._lock:
-            if model in self._prices:
-                return self._prices[model]
+        if model in self._prices:  # entries are only ever added, so a read needs no lock
+            return self._prices[model]
         found = _litellm_price(model)
         with self._lock:
             self._prices.setdefault(model, found)

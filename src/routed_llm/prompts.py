@@ -33,6 +33,7 @@ Messages = str | Sequence[Mapping[str, Any]]
 
 DEFAULT_MAX_PROMPT_CHARS = 4096
 _SKIPPED_ROLES = frozenset({"tool", "function", "ipython"})
+_VIEWS: tuple[str, ...] = get_args(PromptView)
 _ELLIPSIS = "\n…\n"
 
 
@@ -49,8 +50,8 @@ def prompt_text(
     Lone surrogates and other unencodable characters are replaced, so scorers and
     tokenizers never see invalid UTF-8.
     """
-    if view not in get_args(PromptView):
-        raise ConfigurationError("prompt_view", f"must be one of {get_args(PromptView)}, got {view!r}")
+    if view not in _VIEWS:
+        raise ConfigurationError("prompt_view", f"must be one of {_VIEWS}, got {view!r}")
     if max_chars is not None and (not isinstance(max_chars, int) or max_chars < 16):
         raise ConfigurationError("max_prompt_chars", f"must be an int >= 16 or None, got {max_chars!r}")
     if isinstance(messages, str):

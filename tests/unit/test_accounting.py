@@ -64,3 +64,12 @@ def test_decision_outcome_is_a_new_object() -> None:
     after = decision.with_outcome(cost=0.01, model="small", role="weak", routed_model="big")
     assert decision.cost is None and not decision.fallback
     assert after.fallback and after.to_dict()["fallback"] is True and after.to_dict()["cost"] == 0.01
+
+
+def test_decision_outcome_keeps_the_other_fields_and_refuses_unknown_ones() -> None:
+    decision = RoutingDecision("random", 0.7, 0.5, "big", "strong", 0.1, extra={"ranking": ["big"]})
+    after = decision.with_outcome(cost=0.02)
+    assert after == RoutingDecision("random", 0.7, 0.5, "big", "strong", 0.1, cost=0.02, extra={"ranking": ["big"]})
+    assert after.to_dict() == {**decision.to_dict(), "cost": 0.02}
+    with pytest.raises(TypeError, match="price"):
+        decision.with_outcome(price=1.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +69,16 @@ def test_format_split_tags_multiple_choice_and_open_prompts_differently() -> Non
     assert plain < open_buckets
     assert len(open_buckets - plain) == len(plain)
     assert not (open_buckets - plain) & mcq_buckets
+
+
+def test_format_tagged_buckets_hash_the_tag_and_gram_together() -> None:
+    """Shipped routers' weights were learnt on crc32(tag + gram): the bucket must not change."""
+    encoder = HashingEncoder(n_features=2**18, ngram_max=1, format_split=True)
+    buckets = encoder.bucket_set("Which one?\nA. yes\nB. no")
+    mask = 2**18 - 1
+    assert zlib.crc32(b"\x00mcq\x00which") & mask in buckets
+    assert zlib.crc32(b"\x00open\x00which") & mask not in buckets
+    assert encoder.buckets("Which one?\nA. yes\nB. no") == sorted(buckets)
 
 
 @pytest.mark.parametrize("n_features", [0, 3, 1000, "8"])

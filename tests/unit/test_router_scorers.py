@@ -157,3 +157,14 @@ def test_default_router_is_shipped_calibrated_and_used_by_default() -> None:
     assert isinstance(client.scorer, LexicalScorer)
     config = json.loads((Path(__import__("routed_llm").__file__).parent / "_default" / "config.json").read_text())
     assert config["scorer"] == "lexical" and "held_out_metrics" in config["metadata"]
+
+
+def test_lexical_scores_one_prompt_as_it_scores_a_batch() -> None:
+    """The one-prompt fast path (plain Python) and the batched sparse path must agree."""
+    scorer = resolve_scorer("default")
+    prompts = ["What is 2 + 2?", "Which is true?\nA. x\nB. y", "héllo " * 3000, "", "ok"]
+    batched = scorer.score(prompts)
+    one_by_one = np.concatenate([scorer.score([prompt]) for prompt in prompts])
+    np.testing.assert_allclose(one_by_one, batched, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(np.concatenate([scorer.gains([prompt]) for prompt in prompts]), scorer.gains(prompts),
+                               rtol=0, atol=1e-12)

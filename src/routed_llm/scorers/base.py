@@ -79,8 +79,15 @@ def check_scores(scores: Any, n_prompts: int, scorer_name: str) -> np.ndarray:
         raise ScorerError(
             f"scorer {scorer_name!r} returned shape {array.shape} for {n_prompts} prompts"
         )
-    # min/max propagate NaN, so one comparison each also rejects non-finite scores
-    if array.size and not (0.0 <= array.min() and array.max() <= 1.0):
+    # min/max propagate NaN, so one comparison each also rejects non-finite scores; a single
+    # score (every routed request) is compared as a float, skipping two reductions
+    if array.size == 1:
+        low = high = array[0]
+    elif array.size:
+        low, high = array.min(), array.max()
+    else:
+        low = high = 0.0
+    if not (0.0 <= low and high <= 1.0):
         raise ScorerError(f"scorer {scorer_name!r} returned scores outside [0, 1]")
     return array
 
