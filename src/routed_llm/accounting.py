@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from typing import Any
 from dataclasses import dataclass, field
 
 __all__ = ["Ledger", "ModelUsage", "UsageReport"]
@@ -69,11 +70,15 @@ class UsageReport:
 
 
 class Ledger:
-    """Thread-safe running totals; async callers on one loop share it safely too."""
+    """Thread-safe running totals; async callers on one loop share it safely too.
+
+    Totals are kept in plain mutable lists, one per model, and frozen into
+    :class:`ModelUsage` only when a report is asked for: recording is on every call's path.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._models: dict[str, ModelUsage] = {}
+        self._models: dict[str, list[Any]] = {}  # calls, prompt and completion tokens, cost, unpriced calls
         self._always_strong: float | None = 0.0
         self._failed = 0
 
@@ -86,14 +91,16 @@ class Ledger:
         always_strong_cost: float | None,
     ) -> None:
         with self._lock:
-            old = self._models.get(model, ModelUsage())
-            self._models[model] = ModelUsage(
-                calls=old.calls + 1,
-                prompt_tokens=old.prompt_tokens + prompt_tokens,
-                completion_tokens=old.completion_tokens + completion_tokens,
-                cost=old.cost + (cost or 0.0),
-                unpriced_calls=old.unpriced_calls + (cost is None),
-            )
+            totals = self._models.get(model)
+            if totals is None:
+                totals = self._models[model] = [0, 0, 0, 0.0, 0]
+            totals[0] += 1
+            totals[1] += prompt_tokens
+            totals[2] += completion_tokens
+            if cost is None:
+                totals[4] += 1
+            else:
+                totals[3] += cost
             if always_strong_cost is None:
                 self._always_strong = None
             elif self._always_strong is not None:
@@ -105,4 +112,5 @@ class Ledger:
 
     def report(self) -> UsageReport:
         with self._lock:
-            return UsageReport(dict(self._models), self._always_strong, self._failed)
+            models = {model: ModelUsage(*totals) for model, totals in self._models.items()}
+            return UsageReport(models, self._always_strong, self._failed)

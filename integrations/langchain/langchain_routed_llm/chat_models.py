@@ -36,7 +36,7 @@ from langchain_core.output_parsers.openai_tools import (
     parse_tool_call,
 )
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.prompt_values import PromptValue
+from langchain_core.prompt_values import PromptValue, StringPromptValue
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableMap, RunnablePassthrough, ensure_config
 from langchain_core.tools import BaseTool
 from langchain_core.utils import secret_from_env
@@ -600,6 +600,8 @@ class RoutedChatModel(BaseChatModel):
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """What to route and how, decided before the run starts so that callbacks and
         traces already see the chosen model (a decision travels in ``kwargs``)."""
+        if isinstance(prompt, StringPromptValue):  # ``invoke("text")``: one user turn, no history
+            return [{"role": "user", "content": prompt.text}], self._routing_options((), config, kwargs)
         messages = prompt.to_messages()
         return _convert_messages(messages), self._routing_options(messages, config, kwargs)
 
