@@ -135,3 +135,19 @@ def test_transformers_encoder_mean_pools_batches_and_caches(tiny_encoder: Path) 
 def test_transformers_encoder_names_a_missing_checkpoint(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="encoder.model"):
         TransformersEncoder(str(tmp_path / "nowhere")).encode(["x"])
+
+
+def test_an_encoder_owner_builds_once_and_again_when_the_spec_changes() -> None:
+    from routed_llm.encoders.base import EncoderOwner, unit_rows
+
+    class Owner(EncoderOwner):
+        def __init__(self, encoder: object) -> None:
+            self.encoder = encoder  # type: ignore[assignment]
+
+    owner = Owner({"type": "hashing", "n_features": 64})
+    first = owner._built_encoder()
+    assert owner._built_encoder() is first and first.n_features == 64
+    owner.encoder = {"type": "hashing", "n_features": 128}
+    assert owner._built_encoder().n_features == 128
+    rows = unit_rows(np.array([[3.0, 4.0], [0.0, 0.0]]))
+    np.testing.assert_allclose(rows, [[0.6, 0.8], [0.0, 0.0]])

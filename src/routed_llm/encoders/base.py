@@ -17,7 +17,7 @@ import numpy as np
 
 from routed_llm.errors import ConfigurationError
 
-__all__ = ["EmbeddingCache", "Encoder", "encoder_from_spec"]
+__all__ = ["EmbeddingCache", "Encoder", "EncoderOwner", "encoder_from_spec", "unit_rows"]
 
 _LITELLM_PREFIX = "litellm:"
 
@@ -116,3 +116,27 @@ def encoder_from_spec(spec: str | Mapping[str, Any] | Encoder) -> Encoder:
     if isinstance(spec, Encoder):
         return spec
     raise ConfigurationError("encoder", f"expected a spec string, a dict or an Encoder, got {type(spec).__name__}")
+
+
+class EncoderOwner:
+    """For estimators configured with an encoder spec in ``self.encoder``.
+
+    The encoder (possibly a transformers model) is built on first use rather than in
+    ``__init__``, so configuring, cloning or loading a router costs nothing until it
+    encodes; it is built again if ``self.encoder`` is replaced, as ``set_params`` may do.
+    """
+
+    encoder: str | Mapping[str, Any] | Encoder
+
+    def _built_encoder(self) -> Encoder:
+        built = self.__dict__.get("_encoder_built_from")
+        if built is None or built[0] != self.encoder:
+            built = (self.encoder, encoder_from_spec(self.encoder))
+            self.__dict__["_encoder_built_from"] = built
+        return built[1]
+
+
+def unit_rows(vectors: Any, dtype: type[np.floating[Any]] = np.float64) -> np.ndarray:
+    """Rows scaled to unit length (all-zero rows stay zero), so dot products are cosines."""
+    vectors = np.asarray(vectors, dtype=dtype)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)

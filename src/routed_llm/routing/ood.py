@@ -17,7 +17,7 @@ import numpy as np
 
 from routed_llm.artifacts import ArtifactMixin
 from routed_llm.decision import ModelRole
-from routed_llm.encoders.base import encoder_from_spec
+from routed_llm.encoders.base import EncoderOwner, unit_rows
 from routed_llm.errors import ConfigurationError, NotFittedError
 from routed_llm.routing.policy import RoutingPolicy
 
@@ -26,7 +26,7 @@ __all__ = ["OutOfDistributionGuard"]
 DEFAULT_ENCODER: Mapping[str, Any] = {"type": "hashing", "n_features": 4096, "ngram_max": 1}
 
 
-class OutOfDistributionGuard(ArtifactMixin, RoutingPolicy):
+class OutOfDistributionGuard(EncoderOwner, ArtifactMixin, RoutingPolicy):
     """Pin far-from-training prompts to ``route_to``; fit it on the router's training prompts.
 
     ``quantile`` is the share of the training prompts themselves that would count as
@@ -98,11 +98,7 @@ class OutOfDistributionGuard(ArtifactMixin, RoutingPolicy):
             raise NotFittedError("OutOfDistributionGuard: call fit(training_prompts) or from_pretrained first")
 
     def _encode(self, prompts: Sequence[str]) -> np.ndarray:
-        if not hasattr(self, "_encoder"):
-            self._encoder = encoder_from_spec(self.encoder)
-        vectors = np.asarray(self._encoder.encode(list(prompts)), dtype=np.float64)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+        return unit_rows(self._built_encoder().encode(list(prompts)))
 
     def _distance(self, vectors: np.ndarray) -> np.ndarray:
         return 1.0 - (vectors @ self.centroids_.T).max(axis=1)

@@ -20,7 +20,7 @@ from typing import Any, ClassVar, get_args
 import numpy as np
 
 from routed_llm.artifacts import ArtifactMixin
-from routed_llm.encoders.base import Encoder, encoder_from_spec
+from routed_llm.encoders.base import EncoderOwner, unit_rows
 from routed_llm.errors import ConfigurationError, NotFittedError
 from routed_llm.scorers.base import BaseScorer
 from routed_llm.training.hybrid_labels import (
@@ -53,7 +53,7 @@ def hybrid_labels(
     raise ConfigurationError("label_scheme", f"must be one of {get_args(LabelScheme)}, got {scheme!r}")
 
 
-class HybridScorer(ArtifactMixin, BaseScorer):
+class HybridScorer(EncoderOwner, ArtifactMixin, BaseScorer):
     """Hybrid LLM's quality-gap router on frozen sentence embeddings.
 
     Example::
@@ -135,10 +135,7 @@ class HybridScorer(ArtifactMixin, BaseScorer):
 
     def embed(self, prompts: Sequence[str]) -> np.ndarray:
         """Unit-length embeddings from the frozen encoder (built once per scorer, cached by text)."""
-        if getattr(self, "_encoder", None) is None:
-            self._encoder: Encoder = encoder_from_spec(self.encoder)
-        vectors = np.asarray(self._encoder.encode(list(prompts)), dtype=np.float32)
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return unit_rows(self._built_encoder().encode(list(prompts)), np.float32)
 
     # -- artifacts --------------------------------------------------------------------------
     def _state_dict(self) -> dict[str, np.ndarray]:

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from routed_llm.artifacts import ArtifactMixin
-from routed_llm.encoders.base import Encoder, encoder_from_spec
+from routed_llm.encoders.base import EncoderOwner
 from routed_llm.errors import ConfigurationError, NotFittedError
 from routed_llm.scorers.base import BaseScorer
 from routed_llm.scorers.lexical import score_quantiles
@@ -25,7 +25,7 @@ from routed_llm.training.labels import Battles
 __all__ = ["MFScorer"]
 
 
-class MFScorer(ArtifactMixin, BaseScorer):
+class MFScorer(EncoderOwner, ArtifactMixin, BaseScorer):
     """Bilinear model-prompt scores trained with a Bradley-Terry loss on battles."""
 
     name: ClassVar[str] = "mf"
@@ -55,12 +55,6 @@ class MFScorer(ArtifactMixin, BaseScorer):
         self.model_embeddings_: np.ndarray | None = None
         self.classifier_: np.ndarray | None = None
         self.models_: list[str] = []
-        self._encoder: Encoder | None = None
-
-    def _get_encoder(self) -> Encoder:
-        if self._encoder is None:
-            self._encoder = encoder_from_spec(self.encoder)
-        return self._encoder
 
     def fit(
         self,
@@ -75,7 +69,7 @@ class MFScorer(ArtifactMixin, BaseScorer):
                 raise ConfigurationError(field, f"{model!r} fought no battle; models: {', '.join(battles.models)}")
         if len(battles) == 0:
             raise ConfigurationError("battles", "no battles to train on")
-        vectors = self._get_encoder().encode(battles.prompts) if embeddings is None else np.asarray(embeddings)
+        vectors = self._built_encoder().encode(battles.prompts) if embeddings is None else np.asarray(embeddings)
         vectors = np.asarray(vectors, dtype=np.float64)
         rng = np.random.default_rng(self.seed)
         n_models, width = len(battles.models), vectors.shape[1]
@@ -115,7 +109,7 @@ class MFScorer(ArtifactMixin, BaseScorer):
 
     def model_scores(self, prompts: Sequence[str]) -> np.ndarray:
         """``(prompts, models)`` bilinear scores, one column per model in ``models_`` order."""
-        return self._model_scores(self._get_encoder().encode(list(prompts)))
+        return self._model_scores(self._built_encoder().encode(list(prompts)))
 
     def score(self, prompts: Sequence[str]) -> np.ndarray:
         return self._win_rate(self.model_scores(prompts))
@@ -137,7 +131,7 @@ class MFScorer(ArtifactMixin, BaseScorer):
                 "classifier": self.classifier_}
 
     def _extra_config(self) -> dict[str, Any]:
-        return {"models": self.models_, "encoder": self._get_encoder().spec()}
+        return {"models": self.models_, "encoder": self._built_encoder().spec()}
 
     def _load_state(self, state: Mapping[str, np.ndarray], extra: Mapping[str, Any]) -> None:
         models = list(extra["models"])

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from routed_llm.artifacts import ArtifactMixin
-from routed_llm.encoders.base import Encoder, encoder_from_spec
+from routed_llm.encoders.base import EncoderOwner, unit_rows
 from routed_llm.errors import ConfigurationError, NotFittedError
 from routed_llm.scorers.base import BaseScorer
 from routed_llm.scorers.lexical import score_quantiles
@@ -25,7 +25,7 @@ from routed_llm.training.labels import Battles
 __all__ = ["SWScorer", "weighted_bradley_terry"]
 
 
-class SWScorer(ArtifactMixin, BaseScorer):
+class SWScorer(EncoderOwner, ArtifactMixin, BaseScorer):
     """Per-query Bradley-Terry on similarity-weighted battles."""
 
     name: ClassVar[str] = "sw"
@@ -50,33 +50,27 @@ class SWScorer(ArtifactMixin, BaseScorer):
         self.model_b_: np.ndarray | None = None
         self.outcome_: np.ndarray | None = None
         self.models_: list[str] = []
-        self._encoder: Encoder | None = None
-
-    def _get_encoder(self) -> Encoder:
-        if self._encoder is None:
-            self._encoder = encoder_from_spec(self.encoder)
-        return self._encoder
 
     def fit(self, battles: Battles, *, embeddings: np.ndarray | None = None) -> SWScorer:
         """Store the battles and their prompts' embeddings (SW is a lazy learner)."""
         for field, model in (("strong", self.strong), ("weak", self.weak)):
             if model not in battles.models:
                 raise ConfigurationError(field, f"{model!r} fought no battle; models: {', '.join(battles.models)}")
-        vectors = self._get_encoder().encode(battles.prompts) if embeddings is None else np.asarray(embeddings)
+        vectors = self._built_encoder().encode(battles.prompts) if embeddings is None else np.asarray(embeddings)
         if vectors.shape[0] != len(battles.prompts):
             raise ConfigurationError("embeddings", f"{vectors.shape[0]} rows for {len(battles.prompts)} prompts")
-        self.embeddings_ = _unit(vectors)[battles.prompt_index].astype(np.float32)
+        self.embeddings_ = unit_rows(vectors, np.float32)[battles.prompt_index].astype(np.float32)
         self.model_a_ = battles.model_a.astype(np.int64)
         self.model_b_ = battles.model_b.astype(np.int64)
         self.outcome_ = battles.outcome.astype(np.float64)
         self.models_ = list(battles.models)
-        self.score_quantiles_ = score_quantiles(self._score_vectors(_unit(vectors)))
+        self.score_quantiles_ = score_quantiles(self._score_vectors(unit_rows(vectors, np.float32)))
         return self
 
     def score(self, prompts: Sequence[str]) -> np.ndarray:
         if self.embeddings_ is None:
             raise NotFittedError(f"{type(self).__name__} is not fitted; call fit() or from_pretrained()")
-        return self._score_vectors(_unit(self._get_encoder().encode(list(prompts))))
+        return self._score_vectors(unit_rows(self._built_encoder().encode(list(prompts)), np.float32))
 
     def _score_vectors(self, queries: np.ndarray, chunk: int = 256) -> np.ndarray:
         stored = self.embeddings_
@@ -100,7 +94,7 @@ class SWScorer(ArtifactMixin, BaseScorer):
                 "outcome": self.outcome_}
 
     def _extra_config(self) -> dict[str, Any]:
-        return {"models": self.models_, "encoder": self._get_encoder().spec()}
+        return {"models": self.models_, "encoder": self._built_encoder().spec()}
 
     def _load_state(self, state: Mapping[str, np.ndarray], extra: Mapping[str, Any]) -> None:
         n = len(state["outcome"])
@@ -138,8 +132,3 @@ def weighted_bradley_terry(
         hessian = ((weights * p * (1.0 - p)) @ outer).reshape(-1, n_models, n_models) + l2 * eye
         ratings = ratings + np.linalg.solve(hessian, gradient[..., None])[..., 0]
     return ratings
-
-
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)

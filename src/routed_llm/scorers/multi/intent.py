@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from routed_llm.artifacts import ArtifactMixin
+from routed_llm.encoders.base import EncoderOwner, unit_rows
 from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
 from routed_llm.scorers.base import BaseScorer
 from routed_llm.scorers.multi.features import ask_text, softmax
@@ -37,7 +38,7 @@ __all__ = ["IntentRouter", "read_routes"]
 _METHODS = ("centroid", "knn")
 
 
-class IntentRouter(ArtifactMixin, BaseScorer):
+class IntentRouter(EncoderOwner, ArtifactMixin, BaseScorer):
     """Route probabilities from labelled examples; ``score`` gives one column per route.
 
     A row whose best route falls below ``threshold`` is one-hot on ``default``, so taking
@@ -99,7 +100,7 @@ class IntentRouter(ArtifactMixin, BaseScorer):
         vectors = self._embed(texts)
         self.examples_ = vectors
         self.example_routes_ = np.asarray(labels, dtype=np.int64)
-        self.centroids_ = _unit(np.stack([vectors[self.example_routes_ == i].mean(axis=0) for i in range(len(routes))]))
+        self.centroids_ = unit_rows(np.stack([vectors[self.example_routes_ == i].mean(axis=0) for i in range(len(routes))]))
         self.models_ = routes
         self.route_models_: dict[str, str] = {}
         return self
@@ -165,13 +166,7 @@ class IntentRouter(ArtifactMixin, BaseScorer):
             raise ArtifactError(f"{self.centroids_.shape[0]} centroids for {len(self.models_)} routes")
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
-        encoder = self.__dict__.get("_encoder_instance")
-        if encoder is None:
-            from routed_llm.encoders import encoder_from_spec
-
-            encoder = encoder_from_spec(self.encoder)
-            self.__dict__["_encoder_instance"] = encoder
-        return _unit(np.asarray(encoder.encode([ask_text(text) for text in texts]), dtype=np.float64))
+        return unit_rows(self._built_encoder().encode([ask_text(text) for text in texts]))
 
 
 def read_routes(path: Path) -> dict[str, Any]:
@@ -206,6 +201,3 @@ def read_routes(path: Path) -> dict[str, Any]:
         raise ConfigurationError("threshold", f"{path}: must be a number in [0, 1], got {threshold!r}")
     return spec
 
-
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
