@@ -7,7 +7,11 @@ each reaches at half of GPT-4's average cost. The held-out rows are used once, h
 ensemble's settings were chosen by 5-fold cross-validation on the training rows.
 
     python benchmarks/routerbench_heldout.py [--data ../shared/data/routerbench] [--json OUT.json]
-        [--seeds 7,8,9]
+        [--seeds 11,23,42,99,101,202,303,404,505,606] [--routers knn,mlp,ensemble]
+
+With several seeds, the summary gives per task the mean and standard error over splits of
+(ensemble - best of kNN/MLP) and (ensemble - zero), for AIQ and for the quality at half
+GPT-4's average cost.
 
 With several seeds, each split is trained and evaluated in turn and the mean over splits
 is printed last: one 20% split holds only ~66 MBPP rows, so single-split differences of a
@@ -53,6 +57,7 @@ def main() -> int:
     parser.add_argument("--data", default=str(Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "routerbench"))
     parser.add_argument("--held-out", type=float, default=0.2)
     parser.add_argument("--seeds", default="7", help="comma-separated split seeds (default: 7)")
+    parser.add_argument("--routers", default=",".join(ROUTERS), help="comma-separated subset of: " + ",".join(ROUTERS))
     parser.add_argument("--encoder", default="minilm")
     parser.add_argument("--json", metavar="OUT.json")
     args = parser.parse_args()
@@ -62,7 +67,13 @@ def main() -> int:
     table = load_benchmark(args.data, format="routerbench")
     encoder = encoder_from_spec(args.encoder)  # one instance: its cache embeds each prompt once
     seeds = [int(seed) for seed in args.seeds.split(",")]
-    reports = {seed: evaluate_split(table, split(len(table), args.held_out, seed), encoder, seed) for seed in seeds}
+    names = [name for name in args.routers.split(",") if name]
+    unknown = sorted(set(names) - set(ROUTERS))
+    if unknown:
+        print(f"unknown routers {unknown}; choose from {list(ROUTERS)}", file=sys.stderr)
+        return 2
+    reports = {seed: evaluate_split(table, split(len(table), args.held_out, seed), encoder, seed, names)
+               for seed in seeds}
     if len(seeds) > 1:
         print(f"mean over {len(seeds)} splits")
         first = reports[seeds[0]]
@@ -72,20 +83,45 @@ def main() -> int:
                 half = np.mean([reports[seed][domain][name]["quality_at_half_gpt4_cost"] for seed in seeds])
                 wins = sum(reports[seed][domain][name]["aiq"] > reports[seed][domain]["zero"]["aiq"] for seed in seeds)
                 print(f"{domain:14s} {name:10s} AIQ {aiq:.4f}  q@½GPT-4 {half:.4f}  AIQ > zero in {wins}/{len(seeds)}")
+        if {"ensemble", "knn", "mlp"} <= set(names):
+            print_differences(reports, seeds)
     if args.json:
         Path(args.json).write_text(json.dumps({"held_out": args.held_out, "splits": reports}, indent=1))
     return 0
 
 
-def evaluate_split(table: BenchmarkTable, held: np.ndarray, encoder: Encoder, seed: int) -> dict[str, Any]:
-    """Train every router on the rows not ``held`` and report each task's held-out figures."""
+def print_differences(reports: dict[int, dict[str, Any]], seeds: list[int]) -> None:
+    """Mean ± standard error over splits of the ensemble's lead over the best baseline and over zero."""
+    print("ensemble minus the best of knn/mlp, and minus zero (mean ± standard error over splits)")
+    for domain in reports[seeds[0]]:
+        for metric, label in (("aiq", "AIQ"), ("quality_at_half_gpt4_cost", "q@½GPT-4")):
+            def values(name: str, domain: str = domain, metric: str = metric) -> np.ndarray:
+                return np.asarray([reports[seed][domain][name][metric] for seed in seeds])
+
+            ensemble, zero = values("ensemble"), values("zero")
+            best = np.maximum(values("knn"), values("mlp"))
+            cells = []
+            for other in (best, zero):
+                lead = ensemble - other
+                error = lead.std(ddof=1) / np.sqrt(len(lead)) if len(lead) > 1 else 0.0
+                cells.append(f"{lead.mean():+.4f} ± {error:.4f} (> in {int((lead > 0).sum())}/{len(lead)})")
+            print(f"{domain:14s} {label:9s} vs best baseline {cells[0]}   vs zero {cells[1]}")
+
+
+ROUTERS = {
+    "knn": KNNQualityPredictor,
+    "mlp": MLPQualityPredictor,
+    "mf": MFQualityPredictor,
+    "ensemble": EnsembleQualityPredictor,
+}
+
+
+def evaluate_split(
+    table: BenchmarkTable, held: np.ndarray, encoder: Encoder, seed: int, names: list[str]
+) -> dict[str, Any]:
+    """Train the named routers on the rows not ``held`` and report each task's held-out figures."""
     train, test = table.select(np.flatnonzero(~held)), table.select(np.flatnonzero(held))
-    routers: dict[str, QualityPredictor] = {
-        "knn": KNNQualityPredictor(encoder=encoder),
-        "mlp": MLPQualityPredictor(encoder=encoder),
-        "mf": MFQualityPredictor(encoder=encoder),
-        "ensemble": EnsembleQualityPredictor(encoder=encoder),
-    }
+    routers: dict[str, QualityPredictor] = {name: ROUTERS[name](encoder=encoder) for name in names}
     predictions = {}
     for name, router in routers.items():
         started = time.perf_counter()
