@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from routed_llm.artifacts import ArtifactMixin
+from routed_llm.encoders.base import EncoderOwner
 from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
 from routed_llm.evaluation.table import BenchmarkTable
 from routed_llm.scorers.base import BaseScorer
@@ -45,7 +46,7 @@ class QualityPrediction:
     task_probabilities: np.ndarray
 
 
-class QualityPredictor(ArtifactMixin, BaseScorer):
+class QualityPredictor(EncoderOwner, ArtifactMixin, BaseScorer):
     """Base class: subclasses implement :meth:`_fit_quality` / :meth:`_predict_quality` and
     their state's save/load halves; ``encoder`` is a spec for :func:`routed_llm.encoders.encoder_from_spec`."""
 
@@ -187,18 +188,9 @@ class QualityPredictor(ArtifactMixin, BaseScorer):
         if self.models_ is None:
             raise NotFittedError(f"{type(self).__name__} is not fitted; call fit() or load a saved router")
 
-    def _encoder(self) -> Any:
-        encoder = self.__dict__.get("_encoder_instance")
-        if encoder is None:
-            from routed_llm.encoders import encoder_from_spec
-
-            encoder = encoder_from_spec(self.encoder)
-            self.__dict__["_encoder_instance"] = encoder
-        return encoder
-
     def _features(self, prompts: Sequence[str]) -> np.ndarray:
         """Unit embedding of each prompt's ask, then the length features."""
-        embedded = np.asarray(self._encoder().encode([ask_text(prompt) for prompt in prompts]), dtype=np.float64)
+        embedded = np.asarray(self._built_encoder().encode([ask_text(prompt) for prompt in prompts]), dtype=np.float64)
         return np.hstack([embedded, length_features(prompts)])
 
     def _fit_tasks(self, features: np.ndarray, task_index: np.ndarray) -> None:
