@@ -104,29 +104,13 @@ def test_bad_specs_name_the_field(spec: object) -> None:
         encoder_from_spec(spec)  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="module")
-def tiny_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    transformers = pytest.importorskip("transformers")
-    torch = pytest.importorskip("torch")
-    directory = tmp_path_factory.mktemp("tiny-encoder")
-    words = ["hello", "world", "prove", "theorem", "cat", "dog"]
-    (directory / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
-    tokenizer = transformers.BertTokenizer(vocab=str(directory / "vocab.txt"))
-    tokenizer.save_pretrained(directory)
-    torch.manual_seed(0)
-    config = transformers.BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1,
-                                     num_attention_heads=2, intermediate_size=32, max_position_embeddings=32)
-    transformers.BertModel(config).save_pretrained(directory)
-    return directory
-
-
-def test_transformers_encoder_mean_pools_batches_and_caches(tiny_encoder: Path) -> None:
-    encoder = TransformersEncoder(str(tiny_encoder), batch_size=2, max_length=8)
+def test_transformers_encoder_mean_pools_batches_and_caches(tiny_bert: Path) -> None:
+    encoder = TransformersEncoder(str(tiny_bert), batch_size=2, max_length=8)
     texts = ["hello world", "prove the theorem " * 10, "cat", "dog dog"]
     vectors = encoder.encode(texts)
-    assert vectors.shape == (4, 16)
+    assert vectors.shape == (4, 32)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
-    one_by_one = np.stack([TransformersEncoder(str(tiny_encoder), max_length=8).encode([t])[0] for t in texts])
+    one_by_one = np.stack([TransformersEncoder(str(tiny_bert), max_length=8).encode([t])[0] for t in texts])
     np.testing.assert_allclose(vectors, one_by_one, atol=1e-5)  # padding does not leak into the mean
     assert len(encoder._cache) == 4
     np.testing.assert_array_equal(encoder.encode(["cat"])[0], vectors[2])
