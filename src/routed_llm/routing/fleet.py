@@ -58,7 +58,8 @@ class Fleet:
         if columns is None or not callable(getattr(scorer, "predict_quality", None)):
             raise ConfigurationError(
                 "router", f"router {getattr(scorer, 'name', scorer)!r} does not predict each model's quality; "
-                "N-model routing needs a trained N-model router (knn_quality, mlp_quality, ensemble_quality, intent)",
+                "N-model routing needs a trained N-model router (knn_quality, mlp_quality, mf_quality, "
+                "difficulty_quality, ensemble_quality, intent)",
             )
         missing = [candidate.name for candidate in self.candidates if candidate.name not in columns]
         if missing:

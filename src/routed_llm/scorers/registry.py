@@ -31,6 +31,7 @@ BUILTIN_SCORERS: Mapping[str, str] = {
     "knn_quality": "routed_llm.scorers.multi.knn:KNNQualityPredictor",
     "mlp_quality": "routed_llm.scorers.multi.mlp:MLPQualityPredictor",
     "mf_quality": "routed_llm.scorers.multi.mf:MFQualityPredictor",
+    "difficulty_quality": "routed_llm.scorers.multi.difficulty:DifficultyQualityPredictor",
     "ensemble_quality": "routed_llm.scorers.multi.ensemble:EnsembleQualityPredictor",
     "intent": "routed_llm.scorers.multi.intent:IntentRouter",
     "hybrid": "routed_llm.scorers.hybrid:HybridScorer",

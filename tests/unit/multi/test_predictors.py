@@ -12,6 +12,7 @@ from routed_llm.errors import ConfigurationError, NotFittedError
 from routed_llm.evaluation.cost_curve import router_curve, zero_curve
 from routed_llm.evaluation.table import BenchmarkTable
 from routed_llm.scorers.multi import (
+    DifficultyQualityPredictor,
     EnsembleQualityPredictor,
     KNNQualityPredictor,
     MFQualityPredictor,
@@ -28,6 +29,7 @@ PREDICTORS = [
     lambda encoder: MLPQualityPredictor(encoder=encoder, hidden=16, max_iter=500),
     lambda encoder: EnsembleQualityPredictor(encoder=encoder, hidden=16),
     lambda encoder: MFQualityPredictor(encoder=encoder, dim=8, epochs=40),
+    lambda encoder: DifficultyQualityPredictor(encoder=encoder, alpha=1.0),
 ]
 
 
@@ -51,13 +53,50 @@ def test_predictors_learn_which_model_suits_which_prompt(make, table: BenchmarkT
 
 
 def test_ensemble_shrinks_toward_the_task_prior(table: BenchmarkTable, encoder: WordEncoder) -> None:
-    unshrunk = EnsembleQualityPredictor(encoder=encoder, shrinkage=1.0, hidden=16).fit_table(table)
-    prior_only = EnsembleQualityPredictor(encoder=encoder, shrinkage=0.0, hidden=16).fit_table(table)
-    parts = unshrunk.component_predictions(table.prompts[:4])
-    assert set(parts) == {"dense_logistic", "lexical_logistic", "mlp", "prior"}
+    unshrunk = EnsembleQualityPredictor(encoder=encoder, shrinkage=1.0, hidden=16, difficulty_weight=0.0)
+    prior_only = EnsembleQualityPredictor(encoder=encoder, shrinkage=0.0, hidden=16, difficulty_weight=0.0)
+    parts = unshrunk.fit_table(table).component_predictions(table.prompts[:4])
+    assert set(parts) == {"dense_logistic", "lexical_logistic", "mlp", "difficulty", "prior"}
     mean = np.mean([parts["dense_logistic"], parts["lexical_logistic"], parts["mlp"]], axis=0)
     assert np.allclose(unshrunk.predict_quality(table.prompts[:4]), np.clip(mean, 0, 1))
-    assert np.allclose(prior_only.predict_quality(table.prompts[:4]), parts["prior"], atol=1e-6)
+    assert np.allclose(prior_only.fit_table(table).predict_quality(table.prompts[:4]), parts["prior"], atol=1e-6)
+
+
+def test_ensemble_averages_the_shrunk_blend_with_the_difficulty_model(table: BenchmarkTable, encoder: WordEncoder) -> None:
+    mixed = EnsembleQualityPredictor(encoder=encoder, shrinkage=1.0, hidden=16, difficulty_weight=0.5)
+    mixed.fit_table(table)
+    assert EnsembleQualityPredictor().difficulty_weight == 0.75
+    parts = mixed.component_predictions(table.prompts[:6])
+    blend = np.mean([parts["dense_logistic"], parts["lexical_logistic"], parts["mlp"]], axis=0)
+    assert np.allclose(mixed.predict_quality(table.prompts[:6]), np.clip(0.5 * blend + 0.5 * parts["difficulty"], 0, 1))
+    only = EnsembleQualityPredictor(encoder=encoder, shrinkage=1.0, hidden=16, difficulty_weight=1.0).fit_table(table)
+    assert np.allclose(only.predict_quality(table.prompts[:6]), np.clip(parts["difficulty"], 0, 1))
+
+
+def test_difficulty_model_ranks_easy_prompts_easier_and_fits_curves_out_of_fold(
+    table: BenchmarkTable, encoder: WordEncoder
+) -> None:
+    predictor = DifficultyQualityPredictor(encoder=encoder, alpha=1.0).fit_table(table)
+    test = synthetic_table(n_per_task=10, seed=1)
+    easy = np.asarray(["easy" in p for p in test.prompts])
+    tasks = np.argmax(predictor.predict(test.prompts).task_probabilities, axis=1)
+    own = predictor.difficulties(test.prompts)[np.arange(len(test)), tasks]
+    assert own[easy].min() > own[~easy].max()  # positive = easier than the task's average
+    curves = predictor.curves_
+    tiny = MODELS.index("tiny")
+    assert np.all(curves.slope[:, tiny] > 0)  # tiny's success rises with ease in both tasks
+    # always-right or always-wrong models get flat curves at their smoothed rate
+    assert np.all(curves.slope[:, MODELS.index("big")] == 0) and np.all(curves.slope[:, MODELS.index("coder")] == 0)
+    # out-of-fold difficulties: a slope fitted on in-sample ones would separate perfectly and run to C's bound
+    assert np.all(np.abs(curves.slope) < 10)
+
+
+def test_difficulty_model_falls_back_to_the_prior_on_a_task_too_small_to_cross_fit(encoder: WordEncoder) -> None:
+    table = synthetic_table(n_per_task=4)
+    predictor = DifficultyQualityPredictor(encoder=encoder, folds=5).fit_table(table)
+    assert np.all(predictor.curves_.slope == 0) and np.all(predictor.curves_.weights == 0)
+    prediction = predictor.predict(table.prompts)
+    assert np.allclose(prediction.quality, predictor.task_prior(prediction.task_probabilities), atol=1e-3)
 
 
 def test_ensemble_chooses_each_tasks_blend_and_shrinkage_by_cross_validation(table: BenchmarkTable, encoder: WordEncoder) -> None:
@@ -106,6 +145,14 @@ def test_misuse_fails_with_typed_errors(encoder: WordEncoder) -> None:
         EnsembleQualityPredictor(shrinkage=2.0)
     with pytest.raises(ConfigurationError, match="shrinkage"):
         EnsembleQualityPredictor(shrinkage="always")
+    with pytest.raises(ConfigurationError, match="difficulty_weight"):
+        EnsembleQualityPredictor(difficulty_weight=1.5)
+    with pytest.raises(ConfigurationError, match="difficulty_weight"):
+        EnsembleQualityPredictor(difficulty_weight="sometimes")
+    with pytest.raises(ConfigurationError, match="alpha"):
+        DifficultyQualityPredictor(alpha=0.0)
+    with pytest.raises(ConfigurationError, match="folds"):
+        DifficultyQualityPredictor(folds=1)
 
 
 def test_features_read_the_ask_not_the_shared_preamble() -> None:

@@ -1,4 +1,4 @@
-"""The N-model router routed-llm recommends: an ensemble shrunk toward the task prior.
+"""The N-model router routed-llm recommends: a shrunk ensemble averaged with a difficulty model.
 
 Three views of a prompt, each predicting every candidate's quality:
 
@@ -17,6 +17,18 @@ by task, so by default (``shrinkage="per_task"``) each task's blend (the three
 components' mean, or one of them) and shrinkage are chosen by an inner 3-fold
 cross-validation on the training rows: those whose out-of-fold predictions give the
 largest AIQ on that task (the lowest squared error when the data has no costs).
+
+That shrunk blend is then mixed with a difficulty model
+(:class:`~routed_llm.scorers.multi.difficulty.DifficultyCurves`: one difficulty per prompt
+learned from all models' labels at once, a logistic curve per model fitted on out-of-fold
+difficulties), which takes ``difficulty_weight`` of the mix. The two err differently: the
+per-model views see which model suits a prompt but are noisy on small tasks; the
+difficulty model is steady but sees one dimension only. On RouterBench's ARC-Challenge
+and MBPP, where the models' successes move together, the difficulty model alone routes
+better; on Winogrande, where they barely correlate, the views do. Choosing the weight per
+task by the inner cross-validation was tried and routed worse than a fixed weight on
+small tasks (the choice follows fold noise); 0.75 gave the best worst task over 22
+development splits (``benchmarks/routerbench_heldout.py``, figures in the README).
 """
 
 from __future__ import annotations
@@ -28,6 +40,7 @@ import numpy as np
 
 from routed_llm.errors import ConfigurationError
 from routed_llm.scorers.multi.base import QualityPredictor
+from routed_llm.scorers.multi.difficulty import DifficultyCurves, check_difficulty_settings, difficulty_design
 from routed_llm.scorers.multi.features import TfidfFeatures, ask_text, sigmoid
 from routed_llm.scorers.multi.mlp import _layer_tensors, _layers_from, fit_mlp, mlp_forward
 
@@ -38,30 +51,37 @@ PER_TASK = "per_task"
 _FOLDS = 3
 _SHRINKAGE_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 _FALLBACK_SHRINKAGE = 0.5
+_DIFFICULTY_FOLDS = 5
 COMPONENTS = ("dense_logistic", "lexical_logistic", "mlp")
 
 
 class EnsembleQualityPredictor(QualityPredictor):
-    """Embedding + lexical logistic regressions and an MLP, averaged, shrunk toward the task prior."""
+    """Embedding + lexical logistic regressions and an MLP, averaged and shrunk toward the task
+    prior, then mixed with a difficulty model (``difficulty_weight`` of the final mix)."""
 
     name: ClassVar[str] = "ensemble_quality"
 
     def __init__(
         self,
         encoder: str | dict[str, Any] = "minilm",
-        shrinkage: float | str = "per_task",
+        shrinkage: float | str = PER_TASK,
         regularization: float = 1.0,
         hidden: int = 128,
+        difficulty_weight: float = 0.75,
+        difficulty_alpha: float = 30.0,
         seed: int = 0,
     ) -> None:
         super().__init__(encoder)
         if shrinkage != PER_TASK and (isinstance(shrinkage, (str, bool)) or not 0.0 <= shrinkage <= 1.0):
             raise ConfigurationError("shrinkage", f"must be in [0, 1] or {PER_TASK!r}, got {shrinkage!r}")
-        if not regularization > 0:
-            raise ConfigurationError("regularization", f"must be > 0, got {regularization!r}")
+        if isinstance(difficulty_weight, (str, bool)) or not 0.0 <= difficulty_weight <= 1.0:
+            raise ConfigurationError("difficulty_weight", f"must be in [0, 1], got {difficulty_weight!r}")
+        check_difficulty_settings(difficulty_alpha, _DIFFICULTY_FOLDS, regularization)
         self.shrinkage = shrinkage
         self.regularization = regularization
         self.hidden = hidden
+        self.difficulty_weight = difficulty_weight
+        self.difficulty_alpha = difficulty_alpha
         self.seed = seed
 
     def _fit_quality(
@@ -73,18 +93,25 @@ class EnsembleQualityPredictor(QualityPredictor):
         self.task_shrinkage_ = np.full(n_tasks, _FALLBACK_SHRINKAGE if self.shrinkage == PER_TASK else float(self.shrinkage))
         if self.shrinkage == PER_TASK:
             self._cross_validate(prompts, features, quality, tasks, costs)
-        self._fit_components(prompts, features, quality, tasks)
+        tfidf = self._fit_components(prompts, features, quality, tasks)
+        self.difficulty_ = DifficultyCurves.fit(
+            difficulty_design(tfidf, features, tasks), quality, np.argmax(tasks, axis=1), self.task_quality_,
+            alpha=self.difficulty_alpha, folds=_DIFFICULTY_FOLDS, regularization=self.regularization, seed=self.seed,
+        )
 
     def _fit_components(self, prompts: Sequence[str], features: np.ndarray, quality: np.ndarray,
-                        tasks: np.ndarray) -> None:
+                        tasks: np.ndarray) -> Any:
+        """Fit the three views; return the asks' TF-IDF matrix, which the difficulty model reads too."""
         from scipy.sparse import csr_matrix, hstack
 
         dense = np.hstack([features, tasks])
         self.dense_weights_, self.dense_bias_ = _logistic_columns(dense, quality, self.regularization)
         self._tfidf = TfidfFeatures()
-        lexical = hstack([self._tfidf.fit_transform([ask_text(p) for p in prompts]), csr_matrix(tasks)]).tocsr()
+        tfidf = self._tfidf.fit_transform([ask_text(p) for p in prompts])
+        lexical = hstack([tfidf, csr_matrix(tasks)]).tocsr()
         self.lexical_weights_, self.lexical_bias_ = _logistic_columns(lexical, quality, self.regularization)
         self.layers_ = fit_mlp(dense, quality, hidden=self.hidden, alpha=1e-2, max_iter=300, seed=self.seed)
+        return tfidf
 
     def _cross_validate(
         self, prompts: Sequence[str], features: np.ndarray, quality: np.ndarray, tasks: np.ndarray,
@@ -92,8 +119,6 @@ class EnsembleQualityPredictor(QualityPredictor):
     ) -> None:
         """Per task, the blend (the components' mean, or one component) and grid shrinkage whose
         out-of-fold predictions route best on that task; sets ``task_blend_`` and ``task_shrinkage_``."""
-        from routed_llm.evaluation.cost_curve import router_curve
-
         n, n_tasks = len(prompts), tasks.shape[1]
         labels = np.argmax(tasks, axis=1)
         folds = np.random.default_rng(self.seed).permutation(n) % _FOLDS
@@ -104,8 +129,8 @@ class EnsembleQualityPredictor(QualityPredictor):
                 return
             self._fit_components([prompts[i] for i in np.flatnonzero(train)], features[train], quality[train],
                                  tasks[train])
-            held = [prompts[i] for i in np.flatnonzero(test)]
-            predicted = self._components(held, features[test], tasks[test])
+            lexical = self._tfidf.transform([ask_text(prompts[i]) for i in np.flatnonzero(test)])
+            predicted = self._components(features[test], tasks[test], lexical)
             for index, component in enumerate(COMPONENTS):
                 parts[index][test] = predicted[component]
             task_means = np.stack([quality[train & (labels == t)].mean(axis=0) if np.any(train & (labels == t))
@@ -116,32 +141,33 @@ class EnsembleQualityPredictor(QualityPredictor):
             rows = labels == task
             if rows.sum() < _FOLDS:
                 continue
+            route = _RouteScore(quality[rows], None if costs is None else costs[rows],
+                                None if costs is None else tasks[rows] @ self.task_cost_)
             best = (-np.inf, self.task_blend_[task], self.task_shrinkage_[task])
             for blend in blends:
                 blended = np.tensordot(blend, parts[:, rows], axes=1)
                 for value in _SHRINKAGE_GRID:
-                    predicted = prior[rows] + value * (blended - prior[rows])
-                    if costs is None:
-                        score = -float(np.mean((predicted - quality[rows]) ** 2))
-                    else:
-                        expected = tasks[rows] @ self.task_cost_ if self.task_cost_ is not None else costs[rows]
-                        curve = router_curve(predicted, expected, quality[rows], costs[rows])
-                        score = curve.aiq(max(float(costs[rows].mean(axis=0).max()), float(curve.hull[-1, 0])))
+                    score = route(prior[rows] + value * (blended - prior[rows]))
                     if score > best[0] + 1e-12:
                         best = (score, blend, value)
             self.task_blend_[task], self.task_shrinkage_[task] = best[1], best[2]
 
     def component_predictions(self, prompts: Sequence[str]) -> dict[str, np.ndarray]:
-        """Each component's prediction and the prior, for diagnostics and ablations."""
+        """Each component's prediction (the difficulty model's under ``"difficulty"``) and the
+        prior, for diagnostics and ablations."""
         self._check_fitted()
         features = self._features(prompts)
         tasks = self._task_probabilities(features)
-        return {**self._components(prompts, features, tasks), "prior": self.task_prior(tasks)}
+        lexical = self._tfidf.transform([ask_text(p) for p in prompts])
+        return {
+            **self._components(features, tasks, lexical),
+            "difficulty": self.difficulty_.predict(difficulty_design(lexical, features, tasks), tasks),
+            "prior": self.task_prior(tasks),
+        }
 
-    def _components(self, prompts: Sequence[str], features: np.ndarray, tasks: np.ndarray) -> dict[str, np.ndarray]:
+    def _components(self, features: np.ndarray, tasks: np.ndarray, lexical: Any) -> dict[str, np.ndarray]:
         dense = np.hstack([features, tasks])
         vocabulary = self.lexical_weights_.shape[0] - tasks.shape[1]
-        lexical = self._tfidf.transform([ask_text(p) for p in prompts])
         lexical_logits = (
             np.asarray(lexical @ self.lexical_weights_[:vocabulary]) + tasks @ self.lexical_weights_[vocabulary:]
         )
@@ -152,11 +178,14 @@ class EnsembleQualityPredictor(QualityPredictor):
         }
 
     def _predict_quality(self, prompts: Sequence[str], features: np.ndarray, tasks: np.ndarray) -> np.ndarray:
-        parts = self._components(prompts, features, tasks)
+        lexical = self._tfidf.transform([ask_text(p) for p in prompts])
+        parts = self._components(features, tasks, lexical)
         weights = tasks @ self.task_blend_
         blended = sum(weights[:, [index]] * parts[component] for index, component in enumerate(COMPONENTS))
         prior = self.task_prior(tasks)
-        return prior + (tasks @ self.task_shrinkage_)[:, None] * (blended - prior)
+        shrunk = prior + (tasks @ self.task_shrinkage_)[:, None] * (blended - prior)
+        difficulty = self.difficulty_.predict(difficulty_design(lexical, features, tasks), tasks)
+        return (1.0 - self.difficulty_weight) * shrunk + self.difficulty_weight * difficulty
 
     def _quality_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         tfidf_tensors, tfidf_extra = self._tfidf.state()
@@ -169,6 +198,7 @@ class EnsembleQualityPredictor(QualityPredictor):
             "task_blend": self.task_blend_,
             **tfidf_tensors,
             **_layer_tensors(self.layers_, "mlp"),
+            **self.difficulty_.tensors("difficulty"),
         }
         return tensors, {**tfidf_extra, "mlp_layers": len(self.layers_)}
 
@@ -182,6 +212,23 @@ class EnsembleQualityPredictor(QualityPredictor):
         self._tfidf = TfidfFeatures()
         self._tfidf.load(tensors, extra)
         self.layers_ = _layers_from(tensors, "mlp", extra["mlp_layers"])
+        self.difficulty_ = DifficultyCurves.from_tensors(tensors, "difficulty")
+
+
+class _RouteScore:
+    """How well predicted qualities route one task's out-of-fold rows: the AIQ of their
+    cost-quality curve, or minus the squared error where the data has no costs."""
+
+    def __init__(self, quality: np.ndarray, costs: np.ndarray | None, expected_cost: np.ndarray | None) -> None:
+        self.quality, self.costs, self.expected_cost = quality, costs, expected_cost
+
+    def __call__(self, predicted: np.ndarray) -> float:
+        from routed_llm.evaluation.cost_curve import router_curve
+
+        if self.costs is None or self.expected_cost is None:
+            return -float(np.mean((predicted - self.quality) ** 2))
+        curve = router_curve(predicted, self.expected_cost, self.quality, self.costs)
+        return curve.aiq(max(float(self.costs.mean(axis=0).max()), float(curve.hull[-1, 0])))
 
 
 def _logistic_columns(features: Any, quality: np.ndarray, regularization: float) -> tuple[np.ndarray, np.ndarray]:
