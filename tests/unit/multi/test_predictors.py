@@ -114,7 +114,7 @@ def test_ensemble_chooses_each_tasks_blend_and_shrinkage_by_cross_validation(tab
 
 @pytest.mark.parametrize("make", PREDICTORS)
 def test_saved_predictors_reload_to_the_same_predictions(make, table: BenchmarkTable, tmp_path: Path) -> None:
-    predictor = make("hashing").fit_table(table)
+    predictor = make({"type": "hashing", "n_features": 512}).fit_table(table)  # a spec that reloads; small and fast
     predictor.save_pretrained(tmp_path / "router")
     loaded = load_scorer(tmp_path / "router")
     assert type(loaded) is type(predictor) and loaded.models_ == MODELS
