@@ -27,7 +27,7 @@ def test_task_model_costs_and_curves_on_held_out_rows(routerbench: Path) -> None
     held = np.random.default_rng(7).permutation(len(table))[: len(table) // 5]
     train = table.select(np.setdiff1d(np.arange(len(table)), held))
     test = table.select(held)
-    predictor = KNNQualityPredictor(encoder="hashing", k=30).fit_table(train)
+    predictor = KNNQualityPredictor(encoder={"type": "hashing", "n_features": 4096}, k=30).fit_table(train)
     prediction = predictor.predict(test.prompts)
     assert predictor.tasks_ == ["arc-challenge", "mbpp", "winogrande"]
     recognised = np.asarray(predictor.tasks_)[np.argmax(prediction.task_probabilities, axis=1)]
