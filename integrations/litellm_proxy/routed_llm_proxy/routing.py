@@ -9,6 +9,12 @@ chosen), and LiteLLM's own load balancing, retries and fallbacks still apply amo
 deployments it keeps. The same object listens to the calls' outcomes (cost, latency,
 429s) for the policies, and puts the decision in the response headers.
 
+Two modes, as :class:`routed_llm.RoutedClient` has: a strong/weak pair (deployments tagged
+``strong`` or ``weak``), or N candidates (``models=[...]`` with an N-model router;
+deployments tagged with a candidate's ``model``), where the request goes to the best
+quality-for-cost candidate and, when it has no healthy deployment, to the next one of the
+prompt's ranking.
+
 Only the routing choice lives here; scoring, thresholds and policies are
 :class:`routed_llm.RoutedClient`'s.
 """
@@ -40,16 +46,23 @@ DECISION_KEY = "routed_llm"
 """Where the decision is written in the request's metadata (and so in LiteLLM's logs)."""
 HEADER_PREFIX = "x-routed-llm-"
 _ROLES: tuple[ModelRole, ModelRole] = ("strong", "weak")
+_HEADERS = ("router", "score", "threshold", "role", "policy", "model")
 _METADATA_KEYS = ("metadata", "litellm_metadata")
 
 
 class RoutedLLMRouting(CustomLogger):
-    """Route each request of a tagged model group to its strong or its weak deployments.
+    """Route each request of a tagged model group to the deployments of the model it needs.
 
     Register it as a LiteLLM callback (``litellm_settings.callbacks`` in the proxy config,
     or ``litellm.callbacks`` with a ``litellm.Router``). A model group takes part when its
-    deployments carry ``model_info: {routed_llm_role: strong}`` or ``weak``; other groups
-    are left to LiteLLM. Several deployments may share a role: LiteLLM balances among them.
+    deployments carry ``model_info: {routed_llm_role: strong}`` or ``weak`` (or, with
+    ``models=[...]``, a candidate's ``model``); other groups are left to LiteLLM. Several
+    deployments may share a tag: LiteLLM balances among them.
+
+    With ``models`` the router must be an N-model one (it predicts each candidate's
+    quality) and ``cost_weight`` prices quality against cost, as in
+    ``RoutedClient(models=...)``; policies then guard the first candidate (the ``strong``
+    role) and send what they refuse to the best other candidate.
 
     Example (``routed_llm_routing.py`` beside the proxy's ``config.yaml``)::
 
@@ -69,6 +82,8 @@ class RoutedLLMRouting(CustomLogger):
         threshold: float | None = None,
         *,
         strong_share: float | None = None,
+        models: Sequence[str | Mapping[str, Any]] | None = None,
+        cost_weight: float = 0.0,
         policies: Sequence[RoutingPolicy] = (),
         prompt_view: PromptView = "last_user",
         max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS,
@@ -83,10 +98,14 @@ class RoutedLLMRouting(CustomLogger):
             raise ConfigurationError("role_key", f"must be a non-empty string, got {role_key!r}")
         if isinstance(max_call_s, bool) or not isinstance(max_call_s, (int, float)) or not max_call_s > 0:
             raise ConfigurationError("max_call_s", f"must be a number > 0, got {max_call_s!r}")
-        self.client = RoutedClient(
-            "strong", "weak", router=router, threshold=threshold, strong_share=strong_share,
-            prompt_view=prompt_view, max_prompt_chars=max_prompt_chars, policies=policies,
-        )
+        common: dict[str, Any] = {"router": router, "threshold": threshold, "strong_share": strong_share,
+                                  "prompt_view": prompt_view, "max_prompt_chars": max_prompt_chars, "policies": policies}
+        if models is None:
+            self.client = RoutedClient("strong", "weak", **common)
+        else:
+            self.client = RoutedClient(models=models, cost_weight=cost_weight, **common)
+        fleet = self.client.fleet
+        self.targets: tuple[str, ...] = _ROLES if fleet is None else tuple(fleet.models)
         self.role_key = role_key
         self.on_error: ModelRole = on_error
         self.max_call_s = float(max_call_s)
@@ -121,8 +140,11 @@ class RoutedLLMRouting(CustomLogger):
             return len(self._admitted) + self._releasing
 
     def __repr__(self) -> str:
+        fleet = self.client.fleet
+        choice = (f"threshold={self.client.threshold!r}" if fleet is None
+                  else f"models={fleet.models!r}, cost_weight={fleet.policy.cost_weight!r}")
         return (
-            f"RoutedLLMRouting(router={self.client.scorer.name!r}, threshold={self.client.threshold!r}, "
+            f"RoutedLLMRouting(router={self.client.scorer.name!r}, {choice}, "
             f"policies={[p.name for p in self.policies]!r}, role_key={self.role_key!r})"
         )
 
@@ -135,29 +157,26 @@ class RoutedLLMRouting(CustomLogger):
         request_kwargs: dict[str, Any] | None = None,
         parent_otel_span: Any = None,
     ) -> list[Any]:
-        """Keep only the deployments of the role the router chose for this request."""
-        by_role: dict[ModelRole, list[Any]] = {"strong": [], "weak": []}
+        """Keep only the deployments of the model the router chose for this request."""
+        groups: dict[str, list[Any]] = {}
         for deployment in healthy_deployments:
-            role = self._role_of(deployment)
-            if role is not None:
-                by_role[role].append(deployment)
-        if not by_role["strong"] and not by_role["weak"]:
+            target = self._target_of(deployment)
+            if target is not None:
+                groups.setdefault(target, []).append(deployment)
+        if not groups:
             return healthy_deployments
         metadata = _metadata(request_kwargs)
         earlier = metadata.get(DECISION_KEY) if metadata is not None else None
         if isinstance(earlier, Mapping) and earlier.get("model_group") == model:
             # A retry or a re-pick within the same request keeps the first decision.
-            role = earlier["role"] if by_role[earlier["role"]] else _other(earlier["role"])
-            return by_role[role]
+            return groups[_first_available(earlier["order"], groups)]
         await asyncio.to_thread(self._expire_admissions)
-        record = await self._decide(model, messages, by_role)
+        record = await self._decide(model, messages, groups)
         if metadata is not None:
             metadata[DECISION_KEY] = record
-        return by_role[record["role"]]
+        return groups[record["target"]]
 
-    async def _decide(
-        self, model: str, messages: list[Any] | None, by_role: Mapping[ModelRole, list[Any]]
-    ) -> dict[str, Any]:
+    async def _decide(self, model: str, messages: list[Any] | None, groups: Mapping[str, list[Any]]) -> dict[str, Any]:
         try:
             decision = await self._route(messages or [])
         except Exception as exc:  # the request must still be served: the failure is logged and recorded
@@ -165,18 +184,44 @@ class RoutedLLMRouting(CustomLogger):
                 "routed-llm: router %r failed (%s: %s); model group %r goes to its %s deployments",
                 self.client.scorer.name, type(exc).__name__, exc, model, self.on_error,
             )
-            return {"model_group": model, "role": self._available(self.on_error, by_role), "policy": "router_error",
-                    "router": self.client.scorer.name, "score": None, "threshold": None, "admission": None}
+            order = self._order_for(self.on_error)
+            return {**self._placed(_first_available(order, groups), order), "model_group": model,
+                    "policy": "router_error", "router": self.client.scorer.name, "score": None, "threshold": None,
+                    "admission": None}
         # Policies may wait on Redis: keep the proxy's event loop serving meanwhile.
         role, policy = await asyncio.to_thread(self._admit, decision.role, decision.policy)
         admission = uuid.uuid4().hex
         with self._lock:
             self._admitted[admission] = (role, time.monotonic())
-        available = self._available(role, by_role)
-        if available != role:
+        order = self._order_for(role, decision)
+        target = _first_available(order, groups)
+        if target != order[0]:
             policy = "unavailable"
-        return {**_decision_fields(decision), "model_group": model, "role": available, "admitted_role": role,
-                "policy": policy, "admission": admission}
+        return {**_decision_fields(decision), **self._placed(target, order), "model_group": model,
+                "admitted_role": role, "policy": policy, "admission": admission}
+
+    def _order_for(self, role: ModelRole, decision: RoutingDecision | None = None) -> list[str]:
+        """The tags to try, best first, for a request admitted as ``role``: the pair's other
+        role after it, or the prompt's N-model ranking (the first candidate last when the
+        policies refused it, first when ``role`` is strong without a ranking)."""
+        fleet = self.client.fleet
+        if fleet is None:
+            return [role, _other(role)]
+        strong = fleet.models[0]
+        ranking = list(decision.extra["ranking"]) if decision is not None else list(fleet.models)
+        others = [target for target in ranking if target != strong]
+        if decision is None:
+            return [strong, *others] if role == "strong" else [*others[::-1], strong]
+        if role == decision.role:
+            return ranking
+        return [strong, *others] if role == "strong" else [*others, strong]
+
+    def _placed(self, target: str, order: list[str]) -> dict[str, Any]:
+        """The record's fields that say where the request went."""
+        fleet = self.client.fleet
+        if fleet is None:
+            return {"target": target, "role": target, "order": order}
+        return {"target": target, "role": fleet.role_of(target), "model": target, "order": order}
 
     def _admit(self, role: ModelRole, policy: str) -> tuple[ModelRole, str]:
         for extra in self.policies:
@@ -191,21 +236,18 @@ class RoutedLLMRouting(CustomLogger):
         # Neural scorers compute on the CPU: keep the proxy's event loop serving meanwhile.
         return await asyncio.to_thread(self.client.route, messages)
 
-    def _role_of(self, deployment: Any) -> ModelRole | None:
+    def _target_of(self, deployment: Any) -> str | None:
         info = deployment.get("model_info") if isinstance(deployment, Mapping) else None
-        role = info.get(self.role_key) if isinstance(info, Mapping) else None
-        if role is None:
+        target = info.get(self.role_key) if isinstance(info, Mapping) else None
+        if target is None:
             return None
-        if role not in _ROLES:
+        if target not in self.targets:
+            allowed = " or ".join(repr(name) for name in self.targets)
             raise ConfigurationError(
-                f"model_info.{self.role_key}", f"must be 'strong' or 'weak', got {role!r} "
+                f"model_info.{self.role_key}", f"must be {allowed}, got {target!r} "
                 f"(deployment {(deployment.get('litellm_params') or {}).get('model')!r})"
             )
-        return role  # type: ignore[no-any-return]
-
-    @staticmethod
-    def _available(role: ModelRole, by_role: Mapping[ModelRole, list[Any]]) -> ModelRole:
-        return role if by_role[role] else _other(role)
+        return str(target)
 
     # -- outcomes -----------------------------------------------------------------------------
     async def async_log_success_event(self, kwargs: dict[str, Any], response_obj: Any, start_time: Any,
@@ -259,13 +301,13 @@ class RoutedLLMRouting(CustomLogger):
         request_headers: dict[str, str] | None = None,
         litellm_call_info: dict[str, Any] | None = None,
     ) -> dict[str, str] | None:
-        """``x-routed-llm-*`` headers: router, score, threshold, role, policy."""
+        """``x-routed-llm-*`` headers: router, score, threshold, role, policy (and model, for N models)."""
         record = _decision_in(data)
         if record is None:
             return None
         headers = {
             f"{HEADER_PREFIX}{name}": _header_value(record.get(name))
-            for name in ("router", "score", "threshold", "role", "policy")
+            for name in _HEADERS
             if record.get(name) is not None
         }
         return headers or None
@@ -273,6 +315,11 @@ class RoutedLLMRouting(CustomLogger):
 
 def _other(role: ModelRole) -> ModelRole:
     return "weak" if role == "strong" else "strong"
+
+
+def _first_available(order: Sequence[str], groups: Mapping[str, list[Any]]) -> str:
+    """The first tag of ``order`` with healthy deployments (the group's first tag if none has)."""
+    return next((target for target in order if groups.get(target)), next(iter(groups)))
 
 
 def _metadata(request_kwargs: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -13,6 +13,17 @@ beside the ``model_list`` whose deployments they route::
       latency_target: {target_s: 8.0}
       state: redis                 # or memory (default); or {backend: redis, url: ..., namespace: ..., ttl_s: ...}
 
+For N candidates instead of a strong/weak pair, name them (most capable first) and price
+quality against cost; the group's deployments are then tagged with a candidate's ``model``::
+
+    routed_llm:
+      router: routers/routerbench  # an N-model router (e.g. benchmarks/train_routerbench.py's)
+      models:                      # model = the deployments' tag; name = the router's column
+        - {model: gpt-4, name: gpt-4-1106-preview, cost: 0.0050}
+        - {model: gpt-35, name: gpt-3.5-turbo-1106, cost: 0.0005}
+        - {model: mixtral, name: mistralai/mixtral-8x7b-chat, cost: 0.0003}
+      cost_weight: 50.0            # utility = predicted quality - cost_weight x cost (USD)
+
 With ``state: redis`` and no ``url``, the proxy's own ``REDIS_URL`` or
 ``REDIS_HOST``/``REDIS_PORT``/``REDIS_PASSWORD`` environment variables say where Redis
 is, so every replica of a fleet shares the calibrator's window and the budget.
@@ -42,8 +53,8 @@ from routed_llm.routing import (
 __all__ = ["SECTION", "read_section", "routing_kwargs", "state_from_settings"]
 
 SECTION = "routed_llm"
-_PLAIN = ("router", "threshold", "strong_share", "prompt_view", "max_prompt_chars", "role_key", "on_error",
-          "max_call_s")
+_PLAIN = ("router", "threshold", "strong_share", "models", "cost_weight", "prompt_view", "max_prompt_chars",
+          "role_key", "on_error", "max_call_s")
 _POLICIES = ("online_calibrator", "spend_budget", "concurrency_cap", "latency_target")
 _KNOWN = frozenset(_PLAIN + _POLICIES + ("state",))
 

@@ -1,7 +1,8 @@
-"""Fixtures: fake providers on loopback, a redis-server when installed, and one real LiteLLM Proxy.
+"""Fixtures: fake providers on loopback, a redis-server when installed, and real LiteLLM Proxies.
 
-The proxy takes tens of seconds to start, so one proxy serves the whole session; tests
-tell their requests apart by the fake provider's request log, never by order.
+A proxy takes tens of seconds to start, so one per configuration (a strong/weak pair, N
+candidates) serves the whole session; tests tell their requests apart by the fake
+provider's request log, never by order.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,18 +94,67 @@ routing = RoutedLLMRouting.from_proxy_config(
 '''
 
 
+def fleet_config(provider: FakeProvider) -> str:
+    deployments = "".join(
+        f"""
+          - model_name: fleet
+            litellm_params: {{model: openai/{name}, api_base: {provider.base_url}, api_key: fake-key}}
+            model_info: {{routed_llm_role: {name}}}"""
+        for name in ("big", "coder", "tiny")
+    )
+    return textwrap.dedent(f"""\
+        model_list:{deployments}
+        litellm_settings:
+          callbacks: ["routed_llm_routing.routing"]
+          num_retries: 0
+        routed_llm:
+          models: [{{model: big, cost: 0.01}}, {{model: coder, cost: 0.002}}, {{model: tiny, cost: 0.0005}}]
+          cost_weight: 20.0
+          concurrency_cap: {{max_strong: 8}}
+        """)
+
+
+FLEET_PLUGIN_MODULE = '''\
+from pathlib import Path
+
+from routed_llm.testing import FakeQualityScorer
+from routed_llm_proxy import RoutedLLMRouting
+
+routing = RoutedLLMRouting.from_proxy_config(
+    Path(__file__).with_name("config.yaml"),
+    router=FakeQualityScorer({"big": 0.9, "coder": 0.3, "tiny": 0.2}, {"python": {"coder": 0.95}, "easy": {"tiny": 0.85}}),
+)
+'''
+
+
 @pytest.fixture(scope="session")
 def proxy(tmp_path_factory: pytest.TempPathFactory, fake_provider: FakeProvider,
           redis_url: str | None) -> Iterator[RunningProxy]:
+    """A strong/weak pair behind a fake two-model router, its policy state in Redis when installed."""
+    namespace = f"proxy-test-{secrets.token_hex(4)}"
+    state = f"{{backend: redis, url: '{redis_url}', namespace: {namespace}}}" if redis_url else "memory"
+    with _running_proxy(tmp_path_factory.mktemp("proxy"), proxy_config(fake_provider, state), PLUGIN_MODULE,
+                        fake_provider, redis_url, namespace) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def fleet_proxy(tmp_path_factory: pytest.TempPathFactory, fake_provider: FakeProvider) -> Iterator[RunningProxy]:
+    """Three candidates behind a fake N-model router (policy state in memory)."""
+    with _running_proxy(tmp_path_factory.mktemp("fleet"), fleet_config(fake_provider), FLEET_PLUGIN_MODULE,
+                        fake_provider, None, "") as running:
+        yield running
+
+
+@contextmanager
+def _running_proxy(folder: Path, config: str, plugin: str, provider: FakeProvider, redis_url: str | None,
+                   namespace: str) -> Iterator[RunningProxy]:
     missing = [name for name in PROXY_MODULES if importlib.util.find_spec(name) is None]
     if missing:
         pytest.skip(f"the LiteLLM Proxy's modules are not installed ({', '.join(missing)}): "
                     "pip install 'routed-llm-litellm-proxy[proxy]'")
-    folder = tmp_path_factory.mktemp("proxy")
-    namespace = f"proxy-test-{secrets.token_hex(4)}"
-    state = f"{{backend: redis, url: '{redis_url}', namespace: {namespace}}}" if redis_url else "memory"
-    (folder / "config.yaml").write_text(proxy_config(fake_provider, state), encoding="utf-8")
-    (folder / "routed_llm_routing.py").write_text(PLUGIN_MODULE, encoding="utf-8")
+    (folder / "config.yaml").write_text(config, encoding="utf-8")
+    (folder / "routed_llm_routing.py").write_text(plugin, encoding="utf-8")
     port = _free_port()
     key = "sk-" + secrets.token_hex(16)
     env = {**os.environ, "LITELLM_MASTER_KEY": key, "LITELLM_LOCAL_MODEL_COST_MAP": "True",
@@ -119,7 +170,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory, fake_provider: FakeProvider,
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(process, base_url, log)
-        yield RunningProxy(base_url, key, fake_provider, redis_url, namespace, log)
+        yield RunningProxy(base_url, key, provider, redis_url, namespace, log)
     finally:
         process.terminate()
         try:

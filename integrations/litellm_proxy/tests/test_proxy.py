@@ -94,6 +94,17 @@ def test_policy_state_is_shared_through_redis(proxy: RunningProxy) -> None:
     assert served == "big" and headers["x-routed-llm-policy"] == "threshold"
 
 
+def test_n_candidates_each_prompt_is_served_by_its_best_value_deployment(fleet_proxy: RunningProxy) -> None:
+    # utilities q - 20c: hard -> big (0.7), python -> coder (0.91), easy -> tiny (0.84)
+    for text, expected, role in (("a hard proof", "big", "strong"), ("a python sort", "coder", "weak"),
+                                 ("an easy greeting", "tiny", "weak")):
+        answer, headers, served = ask(fleet_proxy, text, model="fleet")
+        assert served == expected and answer["choices"][0]["message"]["content"] == f"Answer from {expected}."
+        assert headers["x-routed-llm-model"] == expected and headers["x-routed-llm-role"] == role
+        assert headers["x-routed-llm-router"] == "fake_quality" and headers["x-routed-llm-policy"] == "cost_quality"
+        assert float(headers["x-routed-llm-threshold"]) == pytest.approx(20.0)
+
+
 def _wait_for(condition: object, timeout_s: float = 30.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

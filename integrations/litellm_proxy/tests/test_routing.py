@@ -15,7 +15,7 @@ from routed_llm_proxy import DECISION_KEY, RoutedLLMRouting
 from routed_llm import ConfigurationError
 from routed_llm.routing import ConcurrencyCap, SpendBudget
 from routed_llm.scorers.base import BaseScorer
-from routed_llm.testing import FakeProvider, FakeScorer
+from routed_llm.testing import FakeProvider, FakeQualityScorer, FakeScorer
 
 HARD = [{"role": "user", "content": "a hard proof"}]
 EASY = [{"role": "user", "content": "an easy greeting"}]
@@ -169,3 +169,77 @@ async def test_a_bad_role_tag_names_the_field_and_the_deployment() -> None:
 def test_configuration_errors_name_the_field(kwargs: dict[str, Any], field: str) -> None:
     with pytest.raises(ConfigurationError, match=f"^{field}:"):
         RoutedLLMRouting("random", **kwargs)
+
+
+# -- N candidates ---------------------------------------------------------------------------
+FLEET = [{"model": "big", "cost": 0.01}, {"model": "coder", "cost": 0.002}, {"model": "tiny", "cost": 0.0005}]
+CODE = [{"role": "user", "content": "a python sort"}]
+
+
+def fleet_router() -> FakeQualityScorer:
+    """Hard prompts suit big only; python prompts suit coder; easy ones tiny."""
+    return FakeQualityScorer({"big": 0.9, "coder": 0.3, "tiny": 0.2},
+                             {"python": {"coder": 0.95}, "easy": {"tiny": 0.85}})
+
+
+def fleet_deployments(provider: FakeProvider) -> list[dict[str, Any]]:
+    common = {"api_base": provider.base_url, "api_key": "fake-key"}
+    return [{"model_name": "fleet", "litellm_params": {"model": f"openai/{name}", **common},
+             "model_info": {"id": name, "routed_llm_role": name}} for name in ("big", "coder", "tiny")]
+
+
+async def test_n_candidates_each_prompt_goes_to_its_best_value_deployment(
+    provider: FakeProvider, registered: list[RoutedLLMRouting]
+) -> None:
+    plugin = RoutedLLMRouting(fleet_router(), models=FLEET, cost_weight=20.0)
+    registered.append(plugin)
+    litellm.logging_callback_manager.add_litellm_callback(plugin)
+    router = litellm.Router(model_list=fleet_deployments(provider), num_retries=0)
+    # utilities q - 20c: hard 0.7 / 0.26 / 0.19 -> big; python -> coder (0.91); easy -> tiny (0.84)
+    for messages in (HARD, CODE, EASY):
+        await router.acompletion(model="fleet", messages=messages)
+    assert provider.models_called() == ["big", "coder", "tiny"]
+    assert "models=['big', 'coder', 'tiny'], cost_weight=20.0" in repr(plugin)
+
+
+async def test_n_candidates_record_the_candidate_and_fall_down_the_ranking() -> None:
+    plugin = RoutedLLMRouting(fleet_router(), models=FLEET, cost_weight=20.0)
+    request: dict[str, Any] = {"metadata": {}}
+    kept = await plugin.async_filter_deployments("g", pool("big", "coder", "tiny"), CODE, request)
+    assert [d["model_info"]["id"] for d in kept] == ["m1"]
+    record = request["metadata"][DECISION_KEY]
+    assert record["model"] == "coder" and record["role"] == "weak" and record["policy"] == "cost_quality"
+    assert record["order"] == ["coder", "big", "tiny"] and record["threshold"] == 20.0
+    headers = await plugin.async_post_call_response_headers_hook(request, None, None)
+    assert headers is not None and headers["x-routed-llm-model"] == "coder" and headers["x-routed-llm-role"] == "weak"
+    # coder has no healthy deployment: the prompt's next-best candidate serves it
+    request = {"metadata": {}}
+    kept = await plugin.async_filter_deployments("g", pool("big", "tiny"), CODE, request)
+    assert [d["model_info"]["routed_llm_role"] for d in kept] == ["big"]
+    assert request["metadata"][DECISION_KEY]["policy"] == "unavailable"
+
+
+async def test_n_candidates_a_refused_strong_call_goes_to_the_best_other_candidate() -> None:
+    cap = ConcurrencyCap(1)
+    plugin = RoutedLLMRouting(fleet_router(), models=FLEET, cost_weight=20.0, policies=[cap])
+    first: dict[str, Any] = {"metadata": {}}
+    await plugin.async_filter_deployments("g", pool("big", "coder", "tiny"), HARD, first)
+    assert first["metadata"][DECISION_KEY]["model"] == "big" and cap.in_flight == 1
+    second: dict[str, Any] = {"metadata": {}}
+    kept = await plugin.async_filter_deployments("g", pool("big", "coder", "tiny"), HARD, second)
+    record = second["metadata"][DECISION_KEY]
+    assert [d["model_info"]["routed_llm_role"] for d in kept] == ["coder"]  # hard: coder 0.26 beats tiny 0.19
+    assert record["policy"] == "concurrency_cap" and record["admitted_role"] == "weak" and cap.in_flight == 1
+
+
+async def test_n_candidates_tags_must_name_a_candidate() -> None:
+    plugin = RoutedLLMRouting(fleet_router(), models=FLEET)
+    with pytest.raises(ConfigurationError, match=r"model_info.routed_llm_role.*'strong'.*openai/m0"):
+        await plugin.async_filter_deployments("g", pool("strong", "tiny"), HARD, {"metadata": {}})
+
+
+def test_n_candidates_take_a_cost_weight_not_a_threshold() -> None:
+    with pytest.raises(ConfigurationError, match="^threshold:"):
+        RoutedLLMRouting(fleet_router(), models=FLEET, threshold=0.5)
+    with pytest.raises(ConfigurationError, match="^router:"):
+        RoutedLLMRouting(FakeScorer(), models=FLEET)

@@ -1,7 +1,15 @@
-"""Test doubles users can reuse: a loopback OpenAI-compatible provider and a fake scorer."""
+"""Test doubles users can reuse: a loopback OpenAI-compatible provider and fake routers."""
 
 from routed_llm.testing.fake_provider import FakeProvider, FakeReply, RecordedRequest, fake_value_for_schema
-from routed_llm.testing.fake_scorer import FakeScorer
+from routed_llm.testing.fake_scorer import FakeQualityScorer, FakeScorer
 from routed_llm.testing.redis_server import LocalRedisServer
 
-__all__ = ["FakeProvider", "FakeReply", "FakeScorer", "LocalRedisServer", "RecordedRequest", "fake_value_for_schema"]
+__all__ = [
+    "FakeProvider",
+    "FakeQualityScorer",
+    "FakeReply",
+    "FakeScorer",
+    "LocalRedisServer",
+    "RecordedRequest",
+    "fake_value_for_schema",
+]
