@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -14,25 +12,14 @@ from routed_llm import ModelPrice, RoutedClient
 from routed_llm.errors import ConfigurationError, ProviderError
 from routed_llm.routing import ConcurrencyCap
 from routed_llm.scorers.multi import IntentRouter
-from routed_llm.testing import FakeProvider, FakeScorer
+from routed_llm.testing import FakeProvider, FakeQualityScorer, FakeScorer
 
 MODELS = ["openai/big", "openai/coder", "openai/tiny"]
 
 
-class KeywordQuality:
+def keyword_quality() -> FakeQualityScorer:
     """Predicted quality per candidate by keyword: code prompts suit 'coder', easy ones 'tiny'."""
-
-    name: ClassVar[str] = "keywords"
-    models_: ClassVar[list[str]] = ["big", "coder", "tiny"]
-
-    def predict_quality(self, prompts: Sequence[str]) -> np.ndarray:
-        rows = []
-        for prompt in prompts:
-            rows.append([0.9, 0.95 if "python" in prompt else 0.3, 0.85 if "easy" in prompt else 0.2])
-        return np.asarray(rows)
-
-    def score(self, prompts: Sequence[str]) -> np.ndarray:
-        return self.predict_quality(prompts)
+    return FakeQualityScorer({"big": 0.9, "coder": 0.3, "tiny": 0.2}, {"python": {"coder": 0.95}, "easy": {"tiny": 0.85}})
 
 
 def candidates() -> list[dict[str, object]]:
@@ -41,7 +28,7 @@ def candidates() -> list[dict[str, object]]:
 
 
 def client_for(provider: FakeProvider, **options: object) -> RoutedClient:
-    return RoutedClient(models=candidates(), router=KeywordQuality(), api_base=provider.base_url,  # type: ignore[arg-type]
+    return RoutedClient(models=candidates(), router=keyword_quality(), api_base=provider.base_url,
                         api_key="k", num_retries=0, **options)
 
 
@@ -60,7 +47,7 @@ def test_each_prompt_goes_to_its_best_value_candidate(provider: FakeProvider) ->
     assert set(decision.extra["candidates"]) == set(MODELS)
     assert decision.extra["ranking"] == ["openai/coder", "openai/big", "openai/tiny"]
     assert decision.to_dict()["extra"]["cost_weight"] == 20.0
-    assert repr(client).startswith(f"RoutedClient(models={MODELS!r}, router='keywords', cost_weight=20.0")
+    assert repr(client).startswith(f"RoutedClient(models={MODELS!r}, router='fake_quality', cost_weight=20.0")
     assert "'k'" not in repr(client)  # the API key stays redacted
 
 
@@ -111,7 +98,7 @@ def test_prices_from_the_price_map_when_no_cost_is_given(provider: FakeProvider)
     client = RoutedClient(
         models=[{"model": "openai/big", "name": "big"}, {"model": "openai/tiny", "name": "tiny"},
                 {"model": "openai/coder", "name": "coder"}],
-        router=KeywordQuality(), cost_weight=1000.0, api_base=provider.base_url, api_key="k",  # type: ignore[arg-type]
+        router=keyword_quality(), cost_weight=1000.0, api_base=provider.base_url, api_key="k",
         prices={"openai/big": ModelPrice(1e-5, 1e-5), "openai/tiny": ModelPrice(1e-8, 1e-8),
                 "openai/coder": ModelPrice(1e-6, 1e-6)},
     )
@@ -124,17 +111,17 @@ def test_prices_from_the_price_map_when_no_cost_is_given(provider: FakeProvider)
 
 def test_configuration_errors_name_the_field() -> None:
     with pytest.raises(ConfigurationError, match="models"):
-        RoutedClient("openai/big", "openai/tiny", models=MODELS, router=KeywordQuality())  # type: ignore[arg-type]
+        RoutedClient("openai/big", "openai/tiny", models=MODELS, router=keyword_quality())
     with pytest.raises(ConfigurationError, match="router"):
         RoutedClient(models=MODELS, router=FakeScorer())
     with pytest.raises(ConfigurationError, match="models"):
-        RoutedClient(models=["openai/big", "openai/x"], router=KeywordQuality())  # type: ignore[arg-type]
+        RoutedClient(models=["openai/big", "openai/x"], router=keyword_quality())
     with pytest.raises(ConfigurationError, match="models"):
-        RoutedClient(models=["openai/big"], router=KeywordQuality())  # type: ignore[arg-type]
+        RoutedClient(models=["openai/big"], router=keyword_quality())
     with pytest.raises(ConfigurationError, match="threshold"):
-        RoutedClient(models=candidates(), router=KeywordQuality(), threshold=0.5)  # type: ignore[arg-type]
+        RoutedClient(models=candidates(), router=keyword_quality(), threshold=0.5)
     with pytest.raises(ConfigurationError, match="cost_weight"):
-        RoutedClient(models=candidates(), router=KeywordQuality(), cost_weight=-1)  # type: ignore[arg-type]
+        RoutedClient(models=candidates(), router=keyword_quality(), cost_weight=-1)
     with pytest.raises(ConfigurationError, match="strong"):
         RoutedClient(router="random")
     with pytest.raises(ConfigurationError, match="target_cost"):

@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import ClassVar
-
-import numpy as np
 import pytest
 from llama_index.core.llms import ChatMessage, MessageRole
 from llama_index.llms.routed_llm import RoutedLLM
 
 from routed_llm.errors import ConfigurationError
-from routed_llm.testing import FakeProvider
+from routed_llm.testing import FakeProvider, FakeQualityScorer
 
 MODELS = ["openai/big", "openai/coder", "openai/tiny"]
 
 
-class KeywordQuality:
+def keyword_quality() -> FakeQualityScorer:
     """Predicted quality per candidate by keyword: code prompts suit 'coder', easy ones 'tiny'."""
-
-    name: ClassVar[str] = "keywords"
-    models_: ClassVar[list[str]] = ["big", "coder", "tiny"]
-
-    def predict_quality(self, prompts: Sequence[str]) -> np.ndarray:
-        return np.asarray([[0.9, 0.95 if "python" in p else 0.3, 0.85 if "easy" in p else 0.2] for p in prompts])
-
-    def score(self, prompts: Sequence[str]) -> np.ndarray:
-        return self.predict_quality(prompts)
+    return FakeQualityScorer({"big": 0.9, "coder": 0.3, "tiny": 0.2}, {"python": {"coder": 0.95}, "easy": {"tiny": 0.85}})
 
 
 def make(provider: FakeProvider, **options: object) -> RoutedLLM:
     candidates = [{"model": model, "name": model.split("/")[1], "cost": cost}
                   for model, cost in zip(MODELS, (0.01, 0.002, 0.0005), strict=True)]
-    return RoutedLLM(models=candidates, router=KeywordQuality(), cost_weight=20.0,  # type: ignore[arg-type]
+    return RoutedLLM(models=candidates, router=keyword_quality(), cost_weight=20.0,
                      api_base=provider.base_url, api_key="k", num_retries=0, **options)
 
 

@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
-import numpy as np
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_routed_llm import RoutedChatModel
 
 from routed_llm.errors import ConfigurationError
-from routed_llm.testing import FakeProvider
+from routed_llm.testing import FakeProvider, FakeQualityScorer
 
 MODELS = ["openai/big", "openai/coder", "openai/tiny"]
 
 
-class KeywordQuality:
+def keyword_quality() -> FakeQualityScorer:
     """Predicted quality per candidate by keyword: code prompts suit 'coder', easy ones 'tiny'."""
-
-    name: ClassVar[str] = "keywords"
-    models_: ClassVar[list[str]] = ["big", "coder", "tiny"]
-
-    def predict_quality(self, prompts: Sequence[str]) -> np.ndarray:
-        return np.asarray([[0.9, 0.95 if "python" in p else 0.3, 0.85 if "easy" in p else 0.2] for p in prompts])
-
-    def score(self, prompts: Sequence[str]) -> np.ndarray:
-        return self.predict_quality(prompts)
+    return FakeQualityScorer({"big": 0.9, "coder": 0.3, "tiny": 0.2}, {"python": {"coder": 0.95}, "easy": {"tiny": 0.85}})
 
 
 @pytest.fixture
@@ -38,7 +28,7 @@ def provider(fake_provider: FakeProvider) -> FakeProvider:
 def make(provider: FakeProvider, **fields: Any) -> RoutedChatModel:
     candidates = [{"model": model, "name": model.split("/")[1], "cost": cost}
                   for model, cost in zip(MODELS, (0.01, 0.002, 0.0005), strict=True)]
-    return RoutedChatModel(models=candidates, router=KeywordQuality(), cost_weight=20.0,
+    return RoutedChatModel(models=candidates, router=keyword_quality(), cost_weight=20.0,
                            base_url=provider.base_url, api_key="k", max_retries=0, **fields)
 
 
@@ -74,7 +64,7 @@ def test_candidate_secrets_stay_out_of_reprs_and_dumps(provider: FakeProvider) -
     llm = RoutedChatModel(
         models=[{"model": "openai/big", "name": "big", "kwargs": {"api_key": secret}},
                 {"model": "openai/tiny", "name": "tiny"}],
-        router=KeywordQuality(), base_url=provider.base_url, max_retries=0,
+        router=keyword_quality(), base_url=provider.base_url, max_retries=0,
     )
     assert secret not in repr(llm) and secret not in llm.model_dump_json()
     assert llm.invoke("hard proof").response_metadata["routing"]["model"] == "openai/big"
