@@ -1,4 +1,4 @@
-"""The N-model router routed-llm recommends: a shrunk ensemble averaged with a difficulty model.
+"""The N-model router routed-llm recommends: a shrunk ensemble mixed with a difficulty model.
 
 Three views of a prompt, each predicting every candidate's quality:
 
@@ -119,6 +119,8 @@ class EnsembleQualityPredictor(QualityPredictor):
     ) -> None:
         """Per task, the blend (the components' mean, or one component) and grid shrinkage whose
         out-of-fold predictions route best on that task; sets ``task_blend_`` and ``task_shrinkage_``."""
+        from routed_llm.evaluation.cost_curve import router_curve
+
         n, n_tasks = len(prompts), tasks.shape[1]
         labels = np.argmax(tasks, axis=1)
         folds = np.random.default_rng(self.seed).permutation(n) % _FOLDS
@@ -141,13 +143,17 @@ class EnsembleQualityPredictor(QualityPredictor):
             rows = labels == task
             if rows.sum() < _FOLDS:
                 continue
-            route = _RouteScore(quality[rows], None if costs is None else costs[rows],
-                                None if costs is None else tasks[rows] @ self.task_cost_)
             best = (-np.inf, self.task_blend_[task], self.task_shrinkage_[task])
             for blend in blends:
                 blended = np.tensordot(blend, parts[:, rows], axes=1)
                 for value in _SHRINKAGE_GRID:
-                    score = route(prior[rows] + value * (blended - prior[rows]))
+                    predicted = prior[rows] + value * (blended - prior[rows])
+                    if costs is None:
+                        score = -float(np.mean((predicted - quality[rows]) ** 2))
+                    else:
+                        expected = tasks[rows] @ self.task_cost_ if self.task_cost_ is not None else costs[rows]
+                        curve = router_curve(predicted, expected, quality[rows], costs[rows])
+                        score = curve.aiq(max(float(costs[rows].mean(axis=0).max()), float(curve.hull[-1, 0])))
                     if score > best[0] + 1e-12:
                         best = (score, blend, value)
             self.task_blend_[task], self.task_shrinkage_[task] = best[1], best[2]
@@ -213,22 +219,6 @@ class EnsembleQualityPredictor(QualityPredictor):
         self._tfidf.load(tensors, extra)
         self.layers_ = _layers_from(tensors, "mlp", extra["mlp_layers"])
         self.difficulty_ = DifficultyCurves.from_tensors(tensors, "difficulty")
-
-
-class _RouteScore:
-    """How well predicted qualities route one task's out-of-fold rows: the AIQ of their
-    cost-quality curve, or minus the squared error where the data has no costs."""
-
-    def __init__(self, quality: np.ndarray, costs: np.ndarray | None, expected_cost: np.ndarray | None) -> None:
-        self.quality, self.costs, self.expected_cost = quality, costs, expected_cost
-
-    def __call__(self, predicted: np.ndarray) -> float:
-        from routed_llm.evaluation.cost_curve import router_curve
-
-        if self.costs is None or self.expected_cost is None:
-            return -float(np.mean((predicted - self.quality) ** 2))
-        curve = router_curve(predicted, self.expected_cost, self.quality, self.costs)
-        return curve.aiq(max(float(self.costs.mean(axis=0).max()), float(curve.hull[-1, 0])))
 
 
 def _logistic_columns(features: Any, quality: np.ndarray, regularization: float) -> tuple[np.ndarray, np.ndarray]:
