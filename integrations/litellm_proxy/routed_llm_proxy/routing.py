@@ -167,8 +167,9 @@ class RoutedLLMRouting(CustomLogger):
             return healthy_deployments
         metadata = _metadata(request_kwargs)
         earlier = metadata.get(DECISION_KEY) if metadata is not None else None
-        if isinstance(earlier, Mapping) and earlier.get("model_group") == model:
+        if isinstance(earlier, dict) and earlier.get("model_group") == model:
             # A retry or a re-pick within the same request keeps the first decision.
+            await self._readmit(earlier, groups)
             return groups[_first_available(earlier["order"], groups)]
         await asyncio.to_thread(self._expire_admissions)
         record = await self._decide(model, messages, groups)
@@ -190,15 +191,44 @@ class RoutedLLMRouting(CustomLogger):
                     "admission": None}
         # Policies may wait on Redis: keep the proxy's event loop serving meanwhile.
         role, policy = await asyncio.to_thread(self._admit, decision.role, decision.policy)
-        admission = uuid.uuid4().hex
-        with self._lock:
-            self._admitted[admission] = (role, time.monotonic())
         order = self._order_for(role, decision)
         target = _first_available(order, groups)
         if target != order[0]:
             policy = "unavailable"
         return {**_decision_fields(decision), **self._placed(target, order), "model_group": model,
-                "admitted_role": role, "policy": policy, "admission": admission}
+                "admitted_role": role, "policy": policy, "admission": self._admission(role)}
+
+    async def _readmit(self, record: dict[str, Any], groups: Mapping[str, list[Any]]) -> None:
+        """Admit a retry of the request as a call of its own once the last attempt was released.
+
+        Every attempt is a call the concurrency cap must count and whose outcome the
+        policies must see, and LiteLLM reports a failed attempt (releasing its admission)
+        before it retries: without a new admission the retry would run uncounted. While the
+        last admission is still held (a re-pick within one attempt) nothing is admitted, so
+        nothing is counted twice. A policy may now refuse the strong role (the cap is full):
+        the retry then goes down the order, as a first attempt would.
+        """
+        token = record.get("admission")
+        with self._lock:
+            if token is None or token in self._admitted:  # router failed (nothing admitted), or still held
+                return
+        wanted: ModelRole = record["admitted_role"]
+        role, policy = await asyncio.to_thread(self._admit, wanted, record["policy"])
+        record["admission"] = self._admission(role)
+        if role != wanted:
+            order = self._demoted(record["order"]) if role == "weak" else record["order"]
+            record.update(self._placed(_first_available(order, groups), order), admitted_role=role, policy=policy)
+
+    def _admission(self, role: ModelRole) -> str:
+        token = uuid.uuid4().hex
+        with self._lock:
+            self._admitted[token] = (role, time.monotonic())
+        return token
+
+    def _demoted(self, order: list[str]) -> list[str]:
+        """``order`` with the strong role's tags moved last."""
+        strong = [target for target in order if self._placed(target, order)["role"] == "strong"]
+        return [target for target in order if target not in strong] + strong
 
     def _order_for(self, role: ModelRole, decision: RoutingDecision | None = None) -> list[str]:
         """The tags to try, best first, for a request admitted as ``role``: the pair's other
@@ -264,7 +294,7 @@ class RoutedLLMRouting(CustomLogger):
 
     async def _report(self, kwargs: Mapping[str, Any], cost: float | None, latency_s: float,
                       status: int | None) -> None:
-        """Release the request's admission once, with the outcome of the call that answered."""
+        """Release the attempt's admission once, with the outcome of the call that answered."""
         record = _decision_in(kwargs)
         token = record.get("admission") if record else None
         if not token:

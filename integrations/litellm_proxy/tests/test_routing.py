@@ -13,7 +13,8 @@ import pytest
 from routed_llm_proxy import DECISION_KEY, RoutedLLMRouting
 
 from routed_llm import ConfigurationError
-from routed_llm.routing import ConcurrencyCap, SpendBudget
+from routed_llm.decision import ModelRole
+from routed_llm.routing import CallOutcome, ConcurrencyCap, RoutingPolicy, SpendBudget
 from routed_llm.scorers.base import BaseScorer
 from routed_llm.testing import FakeProvider, FakeQualityScorer, FakeScorer
 
@@ -135,6 +136,53 @@ async def test_a_failing_router_still_serves_the_request(on_error: str) -> None:
     kept = await plugin.async_filter_deployments("g", pool("strong", "weak"), HARD, request)
     assert [d["model_info"]["routed_llm_role"] for d in kept] == [on_error]
     assert request["metadata"][DECISION_KEY]["policy"] == "router_error" and plugin.in_flight() == 0
+
+
+class CountingPolicy(RoutingPolicy):
+    """Admits everything and counts the admissions and releases the plugin makes."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.admitted: list[str] = []
+        self.released: list[int | None] = []
+
+    def admit(self, role: ModelRole) -> ModelRole:
+        self.admitted.append(role)
+        return role
+
+    def release(self, outcome: CallOutcome) -> None:
+        self.released.append(outcome.status)
+
+
+async def test_each_attempt_of_a_retried_request_is_admitted_and_released_once(
+    provider: FakeProvider, registered: list[RoutedLLMRouting]
+) -> None:
+    counting = CountingPolicy()
+    plugin = RoutedLLMRouting(FakeScorer({"hard": 0.9}, default=0.1), policies=[counting])
+    registered.append(plugin)
+    litellm.logging_callback_manager.add_litellm_callback(plugin)
+    router = litellm.Router(model_list=deployments(provider), num_retries=1, retry_after=0)
+    provider.fail_next("big", status=500)
+    await router.acompletion(model="routed", messages=HARD)
+    await _until(lambda: plugin.in_flight() == 0 and len(counting.released) == 2)
+    assert provider.models_called() == ["big", "big"]  # the retry keeps the decision
+    assert counting.admitted == ["strong", "strong"] and counting.released == [500, None]
+
+
+async def test_a_retry_the_cap_no_longer_admits_goes_to_the_weak_deployments() -> None:
+    cap = ConcurrencyCap(1)
+    plugin = RoutedLLMRouting(FakeScorer({"hard": 0.9}, default=0.1), policies=[cap])
+    first: dict[str, Any] = {"metadata": {}}
+    await plugin.async_filter_deployments("g", pool("strong", "weak"), HARD, first)
+    await plugin.async_log_failure_event(first, None, 0.0, 1.0)  # its first attempt failed: released
+    assert cap.in_flight == 0
+    await plugin.async_filter_deployments("g", pool("strong", "weak"), HARD, {"metadata": {}})  # takes the slot
+    kept = await plugin.async_filter_deployments("g", pool("strong", "weak"), HARD, first)  # the retry
+    record = first["metadata"][DECISION_KEY]
+    assert [d["model_info"]["routed_llm_role"] for d in kept] == ["weak"]
+    assert record["policy"] == "concurrency_cap" and record["admitted_role"] == "weak" and record["role"] == "weak"
+    assert cap.in_flight == 1 and plugin.in_flight() == 2
 
 
 async def test_admissions_never_reported_are_returned_after_max_call_s() -> None:
