@@ -216,7 +216,7 @@ class RoutedLLMRouting(CustomLogger):
         role, policy = await asyncio.to_thread(self._admit, wanted, record["policy"])
         record["admission"] = self._admission(role)
         if role != wanted:
-            order = self._demoted(record["order"]) if role == "weak" else record["order"]
+            order = self._led_by(role, record["order"])
             record.update(self._placed(_first_available(order, groups), order), admitted_role=role, policy=policy)
 
     def _admission(self, role: ModelRole) -> str:
@@ -225,33 +225,32 @@ class RoutedLLMRouting(CustomLogger):
             self._admitted[token] = (role, time.monotonic())
         return token
 
-    def _demoted(self, order: list[str]) -> list[str]:
-        """``order`` with the strong role's tags moved last."""
-        strong = [target for target in order if self._placed(target, order)["role"] == "strong"]
-        return [target for target in order if target not in strong] + strong
-
     def _order_for(self, role: ModelRole, decision: RoutingDecision | None = None) -> list[str]:
         """The tags to try, best first, for a request admitted as ``role``: the pair's other
-        role after it, or the prompt's N-model ranking (the first candidate last when the
-        policies refused it, first when ``role`` is strong without a ranking)."""
+        role after it, or the prompt's N-model ranking (without one, the candidates as listed,
+        reversed for ``weak``), with the strong tags moved to the end the role calls for."""
         fleet = self.client.fleet
         if fleet is None:
             return [role, _other(role)]
-        strong = fleet.models[0]
-        ranking = list(decision.extra["ranking"]) if decision is not None else list(fleet.models)
-        others = [target for target in ranking if target != strong]
-        if decision is None:
-            return [strong, *others] if role == "strong" else [*others[::-1], strong]
-        if role == decision.role:
-            return ranking
-        return [strong, *others] if role == "strong" else [*others, strong]
+        if decision is not None:
+            ranking = list(decision.extra["ranking"])
+            return ranking if role == decision.role else self._led_by(role, ranking)
+        return self._led_by(role, list(fleet.models) if role == "strong" else list(fleet.models)[::-1])
+
+    def _led_by(self, role: ModelRole, order: list[str]) -> list[str]:
+        """``order`` with the strong role's tags first (``role`` strong) or last (``role`` weak)."""
+        strong = [target for target in order if self._role_of(target) == "strong"]
+        others = [target for target in order if target not in strong]
+        return [*strong, *others] if role == "strong" else [*others, *strong]
+
+    def _role_of(self, target: str) -> ModelRole:
+        fleet = self.client.fleet
+        return target if fleet is None else fleet.role_of(target)  # type: ignore[return-value]
 
     def _placed(self, target: str, order: list[str]) -> dict[str, Any]:
         """The record's fields that say where the request went."""
-        fleet = self.client.fleet
-        if fleet is None:
-            return {"target": target, "role": target, "order": order}
-        return {"target": target, "role": fleet.role_of(target), "model": target, "order": order}
+        placed = {"target": target, "role": self._role_of(target), "order": order}
+        return placed if self.client.fleet is None else {**placed, "model": target}
 
     def _admit(self, role: ModelRole, policy: str) -> tuple[ModelRole, str]:
         for extra in self.policies:
