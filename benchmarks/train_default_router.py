@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,21 +38,28 @@ def groups_of(table: BenchmarkTable, name: str) -> list[str]:
     return list(table.domains) if table.domains is not None else [name] * len(table)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "src" / "routed_llm" / "_default"))
-    args = parser.parse_args()
+@dataclass
+class Split:
+    """One seeded split of RouteLLM's MMLU + GSM8K: the training rows pooled, the held-out rows per file."""
 
+    prompts: list[str]
+    gains: np.ndarray
+    groups: list[str]
+    held_out: dict[str, BenchmarkTable]
+    digest: str
+
+
+def load_split(data: Path, seed: int = SEED) -> Split:
+    """Hold out a seeded ``HOLDOUT`` share of each file (stratified by MMLU subject) and pool the rest."""
     prompts: list[str] = []
     gains: list[np.ndarray] = []
     groups: list[str] = []
     held_out: dict[str, BenchmarkTable] = {}
     digest = hashlib.sha256()
     for name, relative in SOURCES.items():
-        table = load_benchmark(Path(args.data) / relative)
+        table = load_benchmark(data / relative)
         table_groups = groups_of(table, name)
-        test = holdout_mask(table_groups, HOLDOUT, SEED)
+        test = holdout_mask(table_groups, HOLDOUT, seed)
         train_rows = np.flatnonzero(~test)
         held_out[name] = table.select(np.flatnonzero(test))
         train = table.select(train_rows)
@@ -60,14 +68,25 @@ def main() -> None:
         groups.extend(table_groups[i] for i in train_rows)
         for prompt in train.prompts:
             digest.update(prompt.encode("utf-8", "replace"))
-        print(f"{name}: {len(train)} training rows, {len(held_out[name])} held out")
+    return Split(prompts, np.concatenate(gains), groups, held_out, digest.hexdigest())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "src" / "routed_llm" / "_default"))
+    args = parser.parse_args()
+
+    split = load_split(Path(args.data))
+    print(f"{len(split.prompts)} training rows; held out: "
+          + ", ".join(f"{name} {len(table)}" for name, table in split.held_out.items()))
 
     started = time.perf_counter()
-    scorer = LexicalScorer().fit(prompts, np.concatenate(gains), groups=groups)
+    scorer = LexicalScorer().fit(split.prompts, split.gains, groups=split.groups)
     print(f"fitted in {time.perf_counter() - started:.1f}s")
 
     metrics = {}
-    for name, table in held_out.items():
+    for name, table in split.held_out.items():
         result = evaluate_scores(scorer.score(list(table.prompts)), table, STRONG, WEAK)
         metrics[name] = {"apgr": round(result.apgr, 4), "cpt50": round(result.cpt50, 4), "n": len(table)}
         print(f"held-out {name}: APGR {result.apgr:.3f}  CPT(50%) {result.cpt50:.1%}  (n={len(table)})")
@@ -77,8 +96,8 @@ def main() -> None:
                        "MMLU + GSM8K golden labels (GPT-4-1106-preview vs Mixtral-8x7B-Instruct)",
         "strong": STRONG,
         "weak": WEAK,
-        "training_rows": len(prompts),
-        "training_data_sha256": digest.hexdigest(),
+        "training_rows": len(split.prompts),
+        "training_data_sha256": split.digest,
         "holdout": {"fraction": HOLDOUT, "seed": SEED, "stratified_by": "MMLU subject"},
         "held_out_metrics": metrics,
     })
