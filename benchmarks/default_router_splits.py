@@ -25,16 +25,11 @@ from statistics import median
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from train_default_router import STRONG, WEAK, Split, load_split
+from train_default_router import STRONG, WEAK, Split, fit_default, load_split
 
 from routed_llm.evaluation.metrics import evaluate_scores
-from routed_llm.scorers.lexical import LexicalScorer
 
 Scores = Callable[[Sequence[str]], np.ndarray]
-
-
-def default_recipe(split: Split) -> Scores:
-    return LexicalScorer().fit(split.prompts, split.gains, groups=split.groups).score
 
 
 def tfidf_logistic(split: Split) -> Scores:
@@ -44,7 +39,7 @@ def tfidf_logistic(split: Split) -> Scores:
     return lambda prompts: model.predict_proba(vectoriser.transform(list(prompts)))[:, 1]
 
 
-ROUTERS: dict[str, Callable[[Split], Scores]] = {"default": default_recipe, "tfidf_lr": tfidf_logistic}
+ROUTERS: dict[str, Callable[[Split], Scores]] = {"default": lambda split: fit_default(split).score, "tfidf_lr": tfidf_logistic}
 
 
 def evaluate_split(data: Path, seed: int) -> dict[str, dict[str, float]]:

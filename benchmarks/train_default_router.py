@@ -71,6 +71,11 @@ def load_split(data: Path, seed: int = SEED) -> Split:
     return Split(prompts, np.concatenate(gains), groups, held_out, digest.hexdigest())
 
 
+def fit_default(split: Split) -> LexicalScorer:
+    """The default router's recipe; ``default_router_splits.py`` re-runs it on other splits."""
+    return LexicalScorer().fit(split.prompts, split.gains, groups=split.groups)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -82,7 +87,7 @@ def main() -> None:
           + ", ".join(f"{name} {len(table)}" for name, table in split.held_out.items()))
 
     started = time.perf_counter()
-    scorer = LexicalScorer().fit(split.prompts, split.gains, groups=split.groups)
+    scorer = fit_default(split)
     print(f"fitted in {time.perf_counter() - started:.1f}s")
 
     metrics = {}
