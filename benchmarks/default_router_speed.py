@@ -1,9 +1,12 @@
-"""Speed of the shipped default router: load time, one-prompt latency, batched throughput.
+"""Speed of the shipped default router (or any saved one): load time, one-prompt latency, batched throughput.
 
 Prompts are the held-out MMLU and GSM8K prompts when ``../shared/data`` is present (real
 lengths), otherwise a fixed mix of short and long synthetic prompts.
 
-    python benchmarks/default_router_speed.py [--data ../shared/data]
+    python benchmarks/default_router_speed.py [--data ../shared/data] [--router default|PATH]
+
+``--router PATH`` times a saved router the same way, e.g. the fine-tuned BERT router that
+``benchmarks/research_routers.py`` writes, to set its accuracy against its cost.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ import time
 from pathlib import Path
 
 _LOAD_SNIPPET = (
-    "import time; t = time.perf_counter(); "
-    "from routed_llm.scorers.registry import resolve_scorer; s = resolve_scorer('default'); "
+    "import sys, time; t = time.perf_counter(); "
+    "from routed_llm.scorers.registry import resolve_scorer; s = resolve_scorer(sys.argv[1]); "
     "s.score(['warm-up']); print(time.perf_counter() - t)"
 )
 
@@ -40,11 +43,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--router", default="default", help="a registered name or a saved router directory")
     args = parser.parse_args()
 
     loads = []
     for _ in range(5):
-        result = subprocess.run([sys.executable, "-c", _LOAD_SNIPPET], capture_output=True, text=True, check=True)
+        result = subprocess.run([sys.executable, "-c", _LOAD_SNIPPET, args.router],
+                                capture_output=True, text=True, check=True)
         loads.append(float(result.stdout.strip()))
     print(f"load (fresh interpreter: import + load + first score): median {statistics.median(loads) * 1000:.0f} ms "
           f"over {len(loads)} runs")
@@ -52,7 +57,7 @@ def main() -> None:
     from routed_llm.scorers.registry import resolve_scorer
 
     started = time.perf_counter()
-    scorer = resolve_scorer("default")
+    scorer = resolve_scorer(args.router)
     print(f"load (artifact only, modules already imported): {(time.perf_counter() - started) * 1000:.0f} ms")
     prompts = sample_prompts(Path(args.data))
     latencies = []
