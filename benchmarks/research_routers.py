@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from train_default_router import groups_of
 
 from routed_llm.evaluation import evaluate_scores, load_benchmark
 from routed_llm.evaluation.table import BenchmarkTable
@@ -49,8 +50,7 @@ ROUTERS = ("bert", "hybrid-det", "hybrid-prob", "hybrid-trans", "causal_llm")
 
 def split(table: BenchmarkTable, name: str, seed: int, held_out: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
     """The split of ``train_default_router.py`` and ``routed-llm train``: 25% of each MMLU subject (of GSM8K)."""
-    groups = list(table.domains) if table.domains is not None else [name] * len(table)
-    test = holdout_mask(groups, held_out, seed)
+    test = holdout_mask(groups_of(table, name), held_out, seed)
     return np.flatnonzero(~test), np.flatnonzero(test)
 
 
