@@ -56,8 +56,15 @@ def evaluate_split(data: Path, seed: int) -> dict[str, dict[str, float]]:
     return results
 
 
+def standard_error(values: np.ndarray) -> float:
+    return float(values.std(ddof=1) / np.sqrt(len(values)))
+
+
 def summarise(per_seed: dict[int, dict[str, dict[str, float]]]) -> None:
-    """Mean, standard error and median per router and metric; the default's lead and how many splits it leads."""
+    """Mean, standard error and median per router and metric; the default's lead and how many splits it leads.
+
+    Needs at least two splits (a standard error of one is undefined).
+    """
     metrics = list(next(iter(per_seed.values()))["default"])
     n = len(per_seed)
     print(f"\nover {n} splits: mean ± standard error (median)")
@@ -65,7 +72,7 @@ def summarise(per_seed: dict[int, dict[str, dict[str, float]]]) -> None:
         cells = []
         for metric in metrics:
             values = np.array([per_seed[seed][router][metric] for seed in per_seed])
-            spread = values.std(ddof=1) / np.sqrt(n) if n > 1 else 0.0
+            spread = standard_error(values)
             shown = "{:.1%}" if metric.endswith("cpt50") else "{:.3f}"
             cells.append(f"{metric} {shown.format(values.mean())} ± {shown.format(spread)} ({shown.format(median(values))})")
         print(f"  {router:9s} " + "  ".join(cells))
@@ -73,7 +80,7 @@ def summarise(per_seed: dict[int, dict[str, dict[str, float]]]) -> None:
         # Lower CPT is better, so its lead is the reference's CPT minus the default's.
         sign = -1.0 if metric.endswith("cpt50") else 1.0
         lead = np.array([sign * (per_seed[s]["default"][metric] - per_seed[s]["tfidf_lr"][metric]) for s in per_seed])
-        spread = lead.std(ddof=1) / np.sqrt(n) if n > 1 else 0.0
+        spread = standard_error(lead)
         shown = "{:+.1%}" if metric.endswith("cpt50") else "{:+.3f}"
         print(f"  default's lead on {metric}: {shown.format(lead.mean())} ± {shown.format(spread).lstrip('+')}, "
               f"ahead in {int((lead > 0).sum())}/{n}")
