@@ -50,6 +50,23 @@ def test_train_golden_then_route_with_the_artifact(tmp_path: Path, capsys: pytes
     assert client.route("derive the integral 7").role == "strong"
 
 
+def test_train_lexical_taught_by_a_saved_router(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = write_routellm_csv(tmp_path / "bench.csv")
+    common = ["--data", str(data), "--strong", "strong-model", "--weak", "weak-model", "--json"]
+    assert main(["train", "--router", "sw", "--encoder", "hashing", "--out", str(tmp_path / "teacher"), *common]) == 0
+    capsys.readouterr()
+    out = tmp_path / "student"
+    assert main(["train", "--teacher", str(tmp_path / "teacher"), "--out", str(out),
+                 "--option", "teacher_weight=0.75", "--option", "n_features=1024", *common]) == 0
+    assert json.loads(capsys.readouterr().out)["held_out"][0]["apgr"] > 0.7
+    config = json.loads((out / "config.json").read_text())
+    assert config["scorer"] == "lexical" and config["params"]["teacher_weight"] == 0.75
+    assert config["metadata"]["teacher"] == str(tmp_path / "teacher")
+
+    assert main(["train", "--router", "sw", "--teacher", str(out), "--out", str(tmp_path / "x"), *common]) == 1
+    assert "--teacher: only lexical learns from a teacher, not 'sw'" in capsys.readouterr().err
+
+
 def test_train_sw_from_battles(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rows = []
     for i in range(10):

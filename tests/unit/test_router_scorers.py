@@ -136,6 +136,35 @@ def test_loading_as_the_wrong_scorer_is_refused(tmp_path: Path) -> None:
         MFScorer.from_pretrained(path)
 
 
+def test_a_teacher_overrides_a_wrong_label_whatever_its_scale() -> None:
+    """One hard prompt is labelled as a weak-model win every time; a teacher that knows it is
+    hard, on either orientation of its scale, teaches the student to rank it with the hard ones."""
+    prompts = (HARD + EASY) * 3
+    mislabelled = HARD[1]
+    gains = np.array([-1.0 if p == mislabelled else 1.0 if p in HARD else 0.0 for p in prompts])
+    knows = np.array([0.8 if p in HARD else 0.3 for p in prompts])
+
+    alone = LexicalScorer(n_features=1024).fit(prompts, gains)
+    assert alone.score([mislabelled])[0] < alone.score(EASY).min()
+    for teacher in (knows, 1.0 - knows):
+        taught = LexicalScorer(n_features=1024, teacher_weight=1.0).fit(prompts, gains, teacher_scores=teacher)
+        assert taught.score(HARD).min() > taught.score(EASY).max()
+    half = LexicalScorer(n_features=1024, teacher_weight=0.5).fit(prompts, gains, teacher_scores=knows)
+    assert alone.score([mislabelled])[0] < half.score([mislabelled])[0]
+
+
+def test_teacher_scores_that_cannot_teach_are_refused_naming_the_field() -> None:
+    prompts, gains = HARD + EASY, np.array([1.0] * len(HARD) + [0.0] * len(EASY))
+    with pytest.raises(ConfigurationError, match="teacher_scores.*one score per prompt"):
+        LexicalScorer(n_features=64).fit(prompts, gains, teacher_scores=[0.5, 0.6])
+    with pytest.raises(ConfigurationError, match="teacher_scores.*all equal"):
+        LexicalScorer(n_features=64).fit(prompts, gains, teacher_scores=np.full(len(prompts), 0.7))
+    with pytest.raises(ConfigurationError, match="teacher_scores.*finite"):
+        LexicalScorer(n_features=64).fit(prompts, gains, teacher_scores=[np.nan] * len(prompts))
+    with pytest.raises(ConfigurationError, match="teacher_weight"):
+        LexicalScorer(n_features=64, teacher_weight=1.5).fit(prompts, gains)
+
+
 def test_fit_rejects_bad_labels_naming_the_field() -> None:
     with pytest.raises(ConfigurationError, match="gains"):
         LexicalScorer().fit(["a", "b"], [0.5, 2.0])

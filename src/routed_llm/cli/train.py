@@ -40,6 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--encoder", metavar="SPEC",
                         help="encoder for embedding routers: 'minilm', a local path or Hub id, "
                         "'litellm:MODEL', or 'hashing'")
+    parser.add_argument("--teacher", metavar="ROUTER",
+                        help="a slower router (saved directory or built-in name) whose scores of the "
+                        "training prompts the lexical router learns from besides the labels (distillation; "
+                        "mix set by --option teacher_weight=0.5)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split and the training (default: 0)")
     parser.add_argument("--holdout", type=float, default=0.25, metavar="FRACTION",
                         help="share of prompts held out for the summary (default: %(default)s)")
@@ -71,12 +75,15 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigurationError("--data", "no training rows left after the hold-out")
     with _Bars() as bars:
         request = TrainingRequest(battles=training, strong=args.strong, weak=args.weak, encoder=args.encoder,
-                                  seed=args.seed, options=options, tables=tuple(tables), progress=bars.update)
+                                  seed=args.seed, options=options, tables=tuple(tables), progress=bars.update,
+                                  teacher=args.teacher)
         scorer = train_scorer(args.router, request)
         summary = [evaluate(scorer) for evaluate in evaluations]
     metadata = {"router": args.router, "labels": args.labels, "data": [str(Path(p)) for p in args.data],
                 "strong": args.strong, "weak": args.weak, "seed": args.seed, "holdout": args.holdout,
                 "training_prompts": len(training.prompts), "held_out": summary}
+    if args.teacher is not None:
+        metadata["teacher"] = args.teacher
     path = scorer.save_pretrained(args.out, metadata=metadata)
     if args.json:
         print(json.dumps({"out": str(path), "router": args.router, "held_out": summary}))

@@ -8,6 +8,11 @@ subject, a benchmark) is well estimated; so when training rows carry a group, th
 pulled towards its group's mean gain (``group_smoothing``), which is what lets a lexical
 model learn "this reads like a moral-scenarios question" instead of memorising outcomes.
 
+A slower router (a fine-tuned encoder) can also teach it: given that teacher's scores on
+the training prompts, the target becomes a mix of the (smoothed) labels and the teacher's
+scores put on the gain scale, so the fast model learns a denoised signal it could not
+extract from 8k binary outcomes alone, and keeps its speed (``teacher_weight``).
+
 Fitting is ridge regression solved by conjugate gradients in numpy; scoring is one sparse
 dot product, so it needs neither scikit-learn nor torch, and decides in microseconds.
 """
@@ -53,6 +58,7 @@ class LexicalScorer(ArtifactMixin, BaseScorer):
         format_split: bool = True,
         max_iter: int = 500,
         calibration_folds: int = 5,
+        teacher_weight: float = 0.5,
     ) -> None:
         self.n_features = n_features
         self.ngram_max = ngram_max
@@ -61,6 +67,7 @@ class LexicalScorer(ArtifactMixin, BaseScorer):
         self.format_split = format_split
         self.max_iter = max_iter
         self.calibration_folds = calibration_folds
+        self.teacher_weight = teacher_weight
         self.coef_: np.ndarray | None = None
         self.intercept_: float = 0.0
 
@@ -74,10 +81,19 @@ class LexicalScorer(ArtifactMixin, BaseScorer):
         *,
         groups: Sequence[str] | None = None,
         sample_weight: Sequence[float] | np.ndarray | None = None,
+        teacher_scores: Sequence[float] | np.ndarray | None = None,
     ) -> LexicalScorer:
-        """Learn from per-prompt gains (+1 strong won, -1 weak won, 0 tie, or soft values)."""
-        if not 0.0 <= self.group_smoothing <= 1.0:
-            raise ConfigurationError("group_smoothing", f"must be in [0, 1], got {self.group_smoothing!r}")
+        """Learn from per-prompt gains (+1 strong won, -1 weak won, 0 tie, or soft values).
+
+        ``teacher_scores`` are another router's scores of the same prompts (in [0, 1], higher
+        = more in need of the strong model); the target becomes ``teacher_weight`` of them,
+        mapped onto the gain scale by the least-squares line from score to gain, plus the
+        rest of the group-smoothed gains.
+        """
+        for field in ("group_smoothing", "teacher_weight"):
+            value = getattr(self, field)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigurationError(field, f"must be in [0, 1], got {value!r}")
         if not self.alpha > 0:
             raise ConfigurationError("alpha", f"must be > 0, got {self.alpha!r}")
         target = np.asarray(gains, dtype=np.float64)
@@ -88,6 +104,9 @@ class LexicalScorer(ArtifactMixin, BaseScorer):
         weights = np.ones(len(prompts)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         if groups is not None:
             target = _smooth_by_group(target, groups, weights, self.group_smoothing)
+        if teacher_scores is not None:
+            taught = _on_gain_scale(teacher_scores, np.asarray(gains, dtype=np.float64), weights)
+            target = self.teacher_weight * taught + (1.0 - self.teacher_weight) * target
         features = self._featuriser().transform(prompts)
         self.coef_, self.intercept_ = fit_ridge(features, target, weights, self.alpha, self.max_iter)
         self.score_quantiles_ = score_quantiles(np.clip(0.5 + 0.5 * self._held_out_gains(features, target, weights),
@@ -190,6 +209,28 @@ def fit_ridge(
 def score_quantiles(scores: np.ndarray) -> np.ndarray:
     """The percentiles 0..100 of ``scores``: what lets ``strong_share=0.3`` become a threshold."""
     return np.quantile(np.asarray(scores, dtype=np.float64), np.linspace(0.0, 1.0, QUANTILE_LEVELS))
+
+
+def _on_gain_scale(
+    teacher_scores: Sequence[float] | np.ndarray, gains: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    """The weighted least-squares line from teacher score to observed gain, applied to the scores.
+
+    A teacher's scores need not be gains (a classifier's P(strong wins) ignores ties and
+    carries its class weighting); regressing the labels on them puts them on the labels'
+    scale without trusting their spread.
+    """
+    scores = np.asarray(teacher_scores, dtype=np.float64)
+    if scores.shape != gains.shape:
+        raise ConfigurationError("teacher_scores", f"need one score per prompt, got {scores.shape} for {gains.shape}")
+    if not np.all(np.isfinite(scores)):
+        raise ConfigurationError("teacher_scores", "every score must be a finite number")
+    if np.ptp(scores) == 0.0:
+        raise ConfigurationError("teacher_scores", "are all equal, so they cannot teach anything")
+    total = weights.sum()
+    centred = scores - float(weights @ scores) / total
+    slope = float(weights @ (centred * gains)) / float(weights @ centred**2)
+    return np.clip(float(weights @ gains) / total + slope * centred, -1.0, 1.0)
 
 
 def _smooth_by_group(

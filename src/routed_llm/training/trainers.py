@@ -14,9 +14,10 @@ from typing import Any
 
 from routed_llm.errors import ConfigurationError
 from routed_llm.evaluation.table import BenchmarkTable
+from routed_llm.scorers.base import RouterScorer
 from routed_llm.training.labels import Battles, strong_gains
 
-__all__ = ["TRAINERS", "Progress", "TrainingRequest", "available_trainers", "train_scorer"]
+__all__ = ["TEACHABLE", "TRAINERS", "Progress", "TrainingRequest", "available_trainers", "train_scorer"]
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: how far a trainer is, for progress bars."""
@@ -30,10 +31,17 @@ TRAINERS: Mapping[str, str] = {
     "causal_llm": "routed_llm.training.research_trainers:train_causal_llm",
 }
 
+TEACHABLE = frozenset({"lexical"})
+"""Trainers that accept ``TrainingRequest.teacher`` (distillation from a slower router)."""
+
 
 @dataclass(frozen=True)
 class TrainingRequest:
-    """Everything a trainer may use; ``tables`` are the training portions when labels are golden."""
+    """Everything a trainer may use; ``tables`` are the training portions when labels are golden.
+
+    ``teacher`` is a router (a scorer, a saved router directory or a built-in name) whose
+    scores the trainer learns from besides the labels; only the lexical trainer can.
+    """
 
     battles: Battles
     strong: str
@@ -43,6 +51,7 @@ class TrainingRequest:
     options: Mapping[str, Any] = field(default_factory=dict)
     tables: tuple[BenchmarkTable, ...] = ()
     progress: Progress | None = None
+    teacher: str | RouterScorer | None = None
 
     def report(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:
@@ -58,6 +67,8 @@ def train_scorer(router: str, request: TrainingRequest) -> Any:
     target = TRAINERS.get(router)
     if target is None:
         raise ConfigurationError("router", f"no trainer for {router!r}; trainable: {', '.join(available_trainers())}")
+    if request.teacher is not None and router not in TEACHABLE:
+        raise ConfigurationError("--teacher", f"only {', '.join(sorted(TEACHABLE))} learns from a teacher, not {router!r}")
     module_name, _, attribute = target.partition(":")
     trainer = getattr(importlib.import_module(module_name), attribute)
     return trainer(request)
@@ -71,18 +82,33 @@ def _build(cls: type, request: TrainingRequest, **fixed: Any) -> Any:
 
 
 def train_lexical(request: TrainingRequest) -> Any:
-    """Ridge on hashed n-grams of the strong model's gain, smoothed towards each domain's mean."""
+    """Ridge on hashed n-grams of the strong model's gain, smoothed towards each domain's mean,
+    and mixed with a teacher router's scores when the request names one."""
     import numpy as np
 
+    from routed_llm.evaluation.scoring import score_in_batches
     from routed_llm.scorers.lexical import LexicalScorer
+    from routed_llm.scorers.registry import resolve_scorer
 
     gains, fought = strong_gains(request.battles, request.strong, request.weak)
     keep = np.flatnonzero(fought)
     prompts = [request.battles.prompts[i] for i in keep]
     domains = request.battles.domains
     groups = None if domains is None else [domains[i] for i in keep]
+    scorer = _build(LexicalScorer, request)
+    teacher_scores = None
+    if request.teacher is not None:
+        teacher = resolve_scorer(request.teacher)
+        done = 0
+
+        def scored(batch: int) -> None:
+            nonlocal done
+            done += batch
+            request.report("teacher scoring", done, len(prompts))
+
+        teacher_scores = score_in_batches(teacher, prompts, on_batch=scored)
     request.report("fitting", 0, 1)
-    scorer = _build(LexicalScorer, request).fit(prompts, gains[keep], groups=groups)
+    scorer = scorer.fit(prompts, gains[keep], groups=groups, teacher_scores=teacher_scores)
     request.report("fitting", 1, 1)
     return scorer
 
