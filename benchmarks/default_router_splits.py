@@ -1,4 +1,4 @@
-"""The default router's recipe against a TF-IDF + logistic-regression reference, over many held-out splits.
+"""The default router's recipe against its teacher, its labels-only variant and a TF-IDF reference, over many splits.
 
 The shipped artifact is judged on one split (seed 0), whose GSM8K part is 165 rows: a
 difference of a few hundredths of APGR there is within noise. This script re-trains both on
@@ -6,12 +6,17 @@ each seed's 75% of RouteLLM's MMLU + GSM8K (the split of ``train_default_router.
 scores the other 25%, so the comparison rests on many splits instead of one. Seed 0 reproduces
 the README's table rows; use other seeds as evidence.
 
+Each split needs its own teacher (the fine-tuned MiniLM the default distils, about 16 min on
+2 CPU cores); it is trained into ``--teachers``/seed-N the first time and reused after.
+"labels_only" is the same recipe without the teacher (the default before distillation).
+
 The reference is the "plain TF-IDF + logistic regression" of issue #4: scikit-learn's
 ``TfidfVectorizer`` (word 1-2-grams, ``min_df=2``, sublinear tf) on the whole prompt and
 ``LogisticRegression`` (C=1) on the win label (strong right, weak wrong). It needs
 scikit-learn (``pip install 'routed-llm[nmodel]'``).
 
-    python benchmarks/default_router_splits.py [--data ../shared/data] [--seeds 0,101,102,...] [--json OUT]
+    python benchmarks/default_router_splits.py [--data ../shared/data] [--seeds 0,1,2,...]
+        [--teachers build/teachers] [--json OUT]
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from statistics import median
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from train_default_router import STRONG, WEAK, Split, fit_default, load_split
+from train_default_router import STRONG, WEAK, Split, fit_default, load_split, teacher_for
 
 from routed_llm.evaluation.metrics import evaluate_scores
 
@@ -39,15 +44,22 @@ def tfidf_logistic(split: Split) -> Scores:
     return lambda prompts: model.predict_proba(vectoriser.transform(list(prompts)))[:, 1]
 
 
-ROUTERS: dict[str, Callable[[Split], Scores]] = {"default": lambda split: fit_default(split).score, "tfidf_lr": tfidf_logistic}
+ROUTERS = ("default", "teacher", "labels_only", "tfidf_lr")
 
 
-def evaluate_split(data: Path, seed: int) -> dict[str, dict[str, float]]:
+def evaluate_split(data: Path, seed: int, teachers: Path) -> dict[str, dict[str, float]]:
     """Per router and file, held-out APGR and CPT(50%) of one split, keyed ``"<file> apgr"`` / ``"<file> cpt50"``."""
     split = load_split(data, seed)
+    teacher = teacher_for(split, teachers / f"seed-{seed}")
+    taught = teacher.score(split.prompts)
+    routers: dict[str, Scores] = {
+        "default": fit_default(split, taught).score,
+        "teacher": teacher.score,
+        "labels_only": fit_default(split, taught, teacher_weight=0.0).score,
+        "tfidf_lr": tfidf_logistic(split),
+    }
     results: dict[str, dict[str, float]] = {}
-    for router, train in ROUTERS.items():
-        score = train(split)
+    for router, score in routers.items():
         results[router] = {}
         for name, table in split.held_out.items():
             result = evaluate_scores(score(list(table.prompts)), table, STRONG, WEAK)
@@ -61,7 +73,7 @@ def standard_error(values: np.ndarray) -> float:
 
 
 def summarise(per_seed: dict[int, dict[str, dict[str, float]]]) -> None:
-    """Mean, standard error and median per router and metric; the default's lead and how many splits it leads.
+    """Mean, standard error and median per router and metric; the default's lead over each other router.
 
     Needs at least two splits (a standard error of one is undefined).
     """
@@ -75,27 +87,30 @@ def summarise(per_seed: dict[int, dict[str, dict[str, float]]]) -> None:
             spread = standard_error(values)
             shown = "{:.1%}" if metric.endswith("cpt50") else "{:.3f}"
             cells.append(f"{metric} {shown.format(values.mean())} ± {shown.format(spread)} ({shown.format(median(values))})")
-        print(f"  {router:9s} " + "  ".join(cells))
-    for metric in metrics:
-        # Lower CPT is better, so its lead is the reference's CPT minus the default's.
-        sign = -1.0 if metric.endswith("cpt50") else 1.0
-        lead = np.array([sign * (per_seed[s]["default"][metric] - per_seed[s]["tfidf_lr"][metric]) for s in per_seed])
-        spread = standard_error(lead)
-        shown = "{:+.1%}" if metric.endswith("cpt50") else "{:+.3f}"
-        print(f"  default's lead on {metric}: {shown.format(lead.mean())} ± {shown.format(spread).lstrip('+')}, "
-              f"ahead in {int((lead > 0).sum())}/{n}")
+        print(f"  {router:11s} " + "  ".join(cells))
+    for other in ROUTERS[1:]:
+        for metric in metrics:
+            # Lower CPT is better, so its lead is the other router's CPT minus the default's.
+            sign = -1.0 if metric.endswith("cpt50") else 1.0
+            lead = np.array([sign * (per_seed[s]["default"][metric] - per_seed[s][other][metric]) for s in per_seed])
+            spread = standard_error(lead)
+            shown = "{:+.1%}" if metric.endswith("cpt50") else "{:+.3f}"
+            print(f"  default's lead over {other} on {metric}: {shown.format(lead.mean())} ± "
+                  f"{shown.format(spread).lstrip('+')}, ahead in {int((lead > 0).sum())}/{n}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     parser.add_argument("--seeds", default="0", help="comma-separated split seeds (default: 0, the shipped split)")
+    parser.add_argument("--teachers", default=str(Path(__file__).resolve().parents[1] / "build" / "teachers"),
+                        help="one teacher per split is kept in DIR/seed-N (default: %(default)s)")
     parser.add_argument("--json", help="also write the per-split figures to this file")
     args = parser.parse_args()
 
     per_seed: dict[int, dict[str, dict[str, float]]] = {}
     for seed in (int(seed) for seed in args.seeds.split(",")):
-        per_seed[seed] = evaluate_split(Path(args.data), seed)
+        per_seed[seed] = evaluate_split(Path(args.data), seed, Path(args.teachers))
         print(f"seed {seed}: " + " | ".join(
             f"{router} MMLU {r['mmlu apgr']:.3f} / {r['mmlu cpt50']:.1%}, GSM8K {r['gsm8k apgr']:.3f}"
             for router, r in per_seed[seed].items()), flush=True)

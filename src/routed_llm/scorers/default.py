@@ -2,8 +2,10 @@
 
 A :class:`~routed_llm.scorers.lexical.LexicalScorer` trained by
 ``benchmarks/train_default_router.py`` on the training portions of RouteLLM's MMLU and
-GSM8K results (GPT-4 vs Mixtral). It needs no network, no API key and no torch, and its
-config carries score quantiles, so ``strong_share=`` works out of the box.
+GSM8K results (GPT-4 vs Mixtral), half from the labels and half from the scores of a MiniLM
+fine-tuned on the same rows (distillation: the slow model's knowledge at the fast model's
+speed). It needs no network, no API key and no torch, and its config carries score
+quantiles, so ``strong_share=`` works out of the box.
 """
 
 from __future__ import annotations
