@@ -7,7 +7,7 @@ short of a target, the target asks for more than difficulty, and a prompt-only r
 find the strong/weak *gap* itself rather than how hard a question is.
 
 It reports APGR / CPT(50%) on the matched rows for: the seven models' mean accuracy (hardest
-first), its best monotone-free use (the matched rows' own mean gain per difficulty decile,
+first), the same difficulty used non-monotonically (the matched rows' own mean gain per difficulty decile,
 fitted on the rows it scores, so an optimistic bound), and random.
 
     python benchmarks/difficulty_ceiling.py [--data ../shared/data]
