@@ -96,16 +96,15 @@ class LexicalScorer(ArtifactMixin, BaseScorer):
                 raise ConfigurationError(field, f"must be in [0, 1], got {value!r}")
         if not self.alpha > 0:
             raise ConfigurationError("alpha", f"must be > 0, got {self.alpha!r}")
-        target = np.asarray(gains, dtype=np.float64)
-        if target.shape != (len(prompts),) or len(prompts) == 0:
-            raise ConfigurationError("gains", f"need one gain per prompt, got {target.shape} for {len(prompts)} prompts")
-        if np.any(np.abs(target) > 1.0) or not np.all(np.isfinite(target)):
+        labels = np.asarray(gains, dtype=np.float64)
+        if labels.shape != (len(prompts),) or len(prompts) == 0:
+            raise ConfigurationError("gains", f"need one gain per prompt, got {labels.shape} for {len(prompts)} prompts")
+        if np.any(np.abs(labels) > 1.0) or not np.all(np.isfinite(labels)):
             raise ConfigurationError("gains", "every gain must be a finite number in [-1, 1]")
         weights = np.ones(len(prompts)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        if groups is not None:
-            target = _smooth_by_group(target, groups, weights, self.group_smoothing)
+        target = labels if groups is None else _smooth_by_group(labels, groups, weights, self.group_smoothing)
         if teacher_scores is not None:
-            taught = _on_gain_scale(teacher_scores, np.asarray(gains, dtype=np.float64), weights)
+            taught = _on_gain_scale(teacher_scores, labels, weights)
             target = self.teacher_weight * taught + (1.0 - self.teacher_weight) * target
         features = self._featuriser().transform(prompts)
         self.coef_, self.intercept_ = fit_ridge(features, target, weights, self.alpha, self.max_iter)
