@@ -10,7 +10,7 @@ import pytest
 
 from routed_llm.artifacts import load_scorer
 from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
-from routed_llm.scorers.bert import BertScorer, battle_class_indices
+from routed_llm.scorers.bert import BertScorer, _epoch_batches, battle_class_indices
 from routed_llm.scorers.registry import resolve_scorer
 
 torch = pytest.importorskip("torch")
@@ -44,6 +44,14 @@ def test_fit_learns_the_separable_toy_task(tiny_bert: Path) -> None:
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
 
 
+def test_batched_scores_keep_the_callers_order(tiny_bert: Path) -> None:
+    """Scoring sorts prompts by length for cheap padding; each row must still be its own prompt's."""
+    scorer = fitted(tiny_bert, epochs=1)
+    prompts = [prompt * (1 + row % 5) for row, prompt in enumerate((HARD + EASY) * 5)]
+    one_by_one = np.concatenate([scorer.predict_proba([prompt]) for prompt in prompts])
+    np.testing.assert_allclose(scorer.predict_proba(prompts), one_by_one, atol=1e-5)
+
+
 def test_tie_weight_adds_a_share_of_the_tie_probability(tiny_bert: Path) -> None:
     scorer = fitted(tiny_bert, epochs=1)
     probabilities = scorer.predict_proba(EASY)
@@ -56,6 +64,28 @@ def test_progress_is_reported_per_batch(tiny_bert: Path) -> None:
     BertScorer(str(tiny_bert), batch_size=4, max_length=16).fit(HARD + EASY, ["strong"] * 4 + ["tie"] * 4,
                                                                    progress=lambda done, total: calls.append((done, total)))
     assert calls == [(1, 2), (2, 2)]
+
+
+def test_length_grouped_batches_cover_every_row_once_with_like_lengths() -> None:
+    lengths = list(np.random.default_rng(0).integers(1, 500, size=2_000))
+    plain = _epoch_batches(lengths, 16, False, torch.Generator().manual_seed(0))
+    grouped = _epoch_batches(lengths, 16, True, torch.Generator().manual_seed(0))
+    for batches in (plain, grouped):
+        assert len(batches) == 125 and sorted(row for batch in batches for row in batch) == list(range(2_000))
+
+    def padding(batches: list[list[int]]) -> int:
+        return sum(max(lengths[row] for row in batch) * len(batch) - sum(lengths[row] for row in batch)
+                   for batch in batches)
+
+    assert padding(grouped) < padding(plain) / 10
+    assert grouped != _epoch_batches(lengths, 16, True, torch.Generator().manual_seed(1))
+
+
+def test_length_grouped_training_learns_and_is_saved(tiny_bert: Path, tmp_path: Path) -> None:
+    scorer = fitted(tiny_bert, group_by_length=True, batch_size=4)
+    scores = scorer.score(HARD + EASY)
+    assert scores[: len(HARD)].min() > scores[len(HARD):].max()
+    assert load_scorer(scorer.save_pretrained(tmp_path / "router")).get_params()["group_by_length"] is True
 
 
 def test_save_load_round_trip_scores_identically(tiny_bert: Path, tmp_path: Path) -> None:

@@ -39,6 +39,9 @@ BATTLE_CLASSES: tuple[str, str, str] = ("strong", "tie", "weak")
 _ENCODER_PREFIX = "encoder."
 _HEAD_WEIGHT, _HEAD_BIAS = "head.weight", "head.bias"
 
+_LENGTH_GROUP = 50
+"""Batches per length-sorted run under ``group_by_length`` (Hugging Face's mega-batch size)."""
+
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each training batch."""
 
@@ -81,6 +84,7 @@ class BertScorer(ArtifactMixin, BaseScorer):
         weight_decay: float = 0.01,
         tie_weight: float = 0.0,
         class_weighting: bool = True,
+        group_by_length: bool = False,
         seed: int = 0,
         device: str = "cpu",
     ) -> None:
@@ -92,6 +96,7 @@ class BertScorer(ArtifactMixin, BaseScorer):
         self.weight_decay = weight_decay
         self.tie_weight = tie_weight
         self.class_weighting = class_weighting
+        self.group_by_length = group_by_length
         self.seed = seed
         self.device = device
 
@@ -107,6 +112,9 @@ class BertScorer(ArtifactMixin, BaseScorer):
 
         With ``class_weighting`` each class is weighted by its inverse frequency, since
         golden labels are mostly ties and an unweighted head learns little else in one epoch.
+        With ``group_by_length`` the batches hold prompts of similar length (as Hugging Face's
+        ``group_by_length``), which pads far less when a few prompts are long: each batch costs
+        as much as its longest prompt.
         """
         self._check()
         targets = battle_class_indices(labels)
@@ -137,13 +145,11 @@ class BertScorer(ArtifactMixin, BaseScorer):
             [*encoder.parameters(), *head.parameters()], lr=self.learning_rate, weight_decay=self.weight_decay
         )
         generator = torch.Generator().manual_seed(self.seed)
-        steps_per_epoch = -(-len(prompts) // self.batch_size)
-        total = steps_per_epoch * self.epochs
+        lengths = [len(prompt) for prompt in prompts]
+        total = -(-len(prompts) // self.batch_size) * self.epochs
         done = 0
         for _ in range(self.epochs):
-            order = torch.randperm(len(prompts), generator=generator).tolist()
-            for start in range(0, len(order), self.batch_size):
-                rows = order[start : start + self.batch_size]
+            for rows in _epoch_batches(lengths, self.batch_size, self.group_by_length, generator):
                 batch = tokenizer([prompts[i] for i in rows], max_length=self.max_length, truncation=True,
                                   padding=True, return_tensors="pt").to(self.device)
                 logits = head(_mean_pool(encoder(**batch).last_hidden_state, batch["attention_mask"]))
@@ -166,15 +172,19 @@ class BertScorer(ArtifactMixin, BaseScorer):
             raise NotFittedError(f"router {self.name!r} is not fitted; call fit() or from_pretrained()")
         import torch
 
-        rows: list[np.ndarray] = []
+        texts = [str(prompt) for prompt in prompts]
+        # Batches of similar length pad little: a batch costs as much as its longest prompt.
+        order = np.argsort([len(text) for text in texts], kind="stable")
+        chunk = max(self.batch_size, 32)
+        out = np.zeros((len(texts), len(BATTLE_CLASSES)))
         with torch.inference_mode():
-            for start in range(0, len(prompts), max(self.batch_size, 32)):
-                chunk = [str(p) for p in prompts[start : start + max(self.batch_size, 32)]]
-                batch = self.tokenizer_(chunk, max_length=self.max_length, truncation=True, padding=True,
-                                        return_tensors="pt").to(self.device)
+            for start in range(0, len(texts), chunk):
+                index = order[start : start + chunk]
+                batch = self.tokenizer_([texts[i] for i in index], max_length=self.max_length, truncation=True,
+                                        padding=True, return_tensors="pt").to(self.device)
                 logits = self.head_(_mean_pool(self.encoder_(**batch).last_hidden_state, batch["attention_mask"]))
-                rows.append(torch.softmax(logits.float(), dim=-1).cpu().double().numpy())
-        return np.concatenate(rows) if rows else np.zeros((0, len(BATTLE_CLASSES)))
+                out[index] = torch.softmax(logits.float(), dim=-1).cpu().double().numpy()
+        return out
 
     def score(self, prompts: Sequence[str]) -> np.ndarray:
         probabilities = self.predict_proba(prompts)
@@ -239,6 +249,26 @@ class BertScorer(ArtifactMixin, BaseScorer):
                 raise ConfigurationError(field, f"must be an int >= 1, got {value!r}")
         if not 0.0 <= self.tie_weight <= 1.0:
             raise ConfigurationError("tie_weight", f"must be in [0, 1], got {self.tie_weight!r}")
+
+
+def _epoch_batches(lengths: Sequence[int], batch_size: int, group_by_length: bool, generator: Any) -> list[list[int]]:
+    """One epoch's batches of row indices in a seeded random order.
+
+    Grouping by length sorts each run of ``_LENGTH_GROUP`` batches' worth of shuffled rows by
+    length before cutting it into batches, then shuffles the batches: every batch comes from a
+    random run and in a random place, but holds prompts of like length.
+    """
+    import torch
+
+    order = torch.randperm(len(lengths), generator=generator).tolist()
+    if not group_by_length:
+        return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    group = batch_size * _LENGTH_GROUP
+    batches: list[list[int]] = []
+    for start in range(0, len(order), group):
+        run = sorted(order[start : start + group], key=lambda row: lengths[row], reverse=True)
+        batches.extend(run[offset : offset + batch_size] for offset in range(0, len(run), batch_size))
+    return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
 
 
 def _mean_pool(hidden: Any, mask: Any) -> Any:
