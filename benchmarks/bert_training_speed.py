@@ -20,6 +20,7 @@ import numpy as np
 from train_default_router import TEACHER, load_split
 
 from routed_llm.scorers.bert import BertScorer
+from routed_llm.training.labels import battle_classes
 
 
 def main() -> None:
@@ -32,7 +33,7 @@ def main() -> None:
     split = load_split(Path(args.data))
     rows = np.random.default_rng(0).permutation(len(split.prompts))[: args.rows]
     prompts = [split.prompts[i] for i in rows]
-    labels = ["strong" if split.gains[i] > 0 else "weak" if split.gains[i] < 0 else "tie" for i in rows]
+    labels = battle_classes(split.gains[rows])
     settings = {**TEACHER, "epochs": 1}
     seconds: dict[bool, list[float]] = {False: [], True: []}
     for _ in range(args.repeats):

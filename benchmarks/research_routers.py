@@ -39,6 +39,7 @@ from train_default_router import groups_of
 
 from routed_llm.evaluation import evaluate_scores, load_benchmark
 from routed_llm.evaluation.table import BenchmarkTable
+from routed_llm.training.labels import battle_classes
 from routed_llm.training.split import holdout_mask
 
 STRONG = "gpt-4-1106-preview"
@@ -52,11 +53,6 @@ def split(table: BenchmarkTable, name: str, seed: int, held_out: float = 0.25) -
     """The split of ``train_default_router.py`` and ``routed-llm train``: 25% of each MMLU subject (of GSM8K)."""
     test = holdout_mask(groups_of(table, name), held_out, seed)
     return np.flatnonzero(~test), np.flatnonzero(test)
-
-
-def golden_battle_labels(table: BenchmarkTable) -> list[str]:
-    strong, weak = table.column(STRONG), table.column(WEAK)
-    return ["strong" if s > w else "weak" if w > s else "tie" for s, w in zip(strong, weak, strict=True)]
 
 
 def write_heldout(table: BenchmarkTable, path: Path) -> None:
@@ -74,7 +70,7 @@ def train_bert(train: BenchmarkTable, args: argparse.Namespace) -> Any:
     rows = np.random.default_rng(args.seed).permutation(len(train))[: args.bert_train]
     subset = train.select(np.sort(rows))
     scorer = BertScorer("minilm", epochs=1, max_length=128, batch_size=16, seed=args.seed)
-    return scorer.fit(list(subset.prompts), golden_battle_labels(subset))
+    return scorer.fit(list(subset.prompts), battle_classes(subset.column(STRONG) - subset.column(WEAK)))
 
 
 def hybrid_trainer(scheme: str) -> Callable[[BenchmarkTable, argparse.Namespace], Any]:

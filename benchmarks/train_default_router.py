@@ -33,6 +33,7 @@ from routed_llm.evaluation.loaders import load_benchmark
 from routed_llm.evaluation.metrics import evaluate_scores
 from routed_llm.evaluation.table import BenchmarkTable
 from routed_llm.scorers.lexical import LexicalScorer
+from routed_llm.training.labels import battle_classes
 from routed_llm.training.split import holdout_mask
 
 if TYPE_CHECKING:
@@ -96,9 +97,8 @@ def teacher_for(split: Split, directory: Path) -> BertScorer:
             raise SystemExit(f"{directory}: this teacher was trained on other rows ({trained_on}); "
                              f"pass another --teacher directory")
         return BertScorer.from_pretrained(directory)
-    labels = ["strong" if gain > 0 else "weak" if gain < 0 else "tie" for gain in split.gains]
     print(f"training the teacher into {directory} (about 16 min on 2 CPU cores)", flush=True)
-    teacher = BertScorer(**TEACHER).fit(split.prompts, labels)
+    teacher = BertScorer(**TEACHER).fit(split.prompts, battle_classes(split.gains))
     teacher.save_pretrained(directory, metadata={"training_data_sha256": split.digest, "strong": STRONG, "weak": WEAK})
     return teacher
 

@@ -10,7 +10,7 @@ import pytest
 
 from routed_llm.errors import ConfigurationError, DataError
 from routed_llm.evaluation.table import BenchmarkTable
-from routed_llm.training.labels import concat_battles, golden_battles, read_battles, strong_gains
+from routed_llm.training.labels import battle_classes, concat_battles, golden_battles, read_battles, strong_gains
 from routed_llm.training.split import holdout_mask
 from routed_llm.training.trainers import TrainingRequest, available_trainers, train_scorer
 
@@ -96,3 +96,8 @@ def test_trainer_registry() -> None:
         train_scorer("nope", request)
     with pytest.raises(ConfigurationError, match="--option"):
         train_scorer("lexical", TrainingRequest(battles=request.battles, strong="s", weak="w", options={"bogus": 1}))
+
+
+def test_battle_classes_follow_the_sign_of_the_gain() -> None:
+    assert battle_classes(np.array([1.0, 0.5, 0.0, -0.25, -1.0])) == ["strong", "strong", "tie", "weak", "weak"]
+    assert battle_classes([]) == []

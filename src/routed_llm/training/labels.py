@@ -20,7 +20,7 @@ import numpy as np
 from routed_llm.errors import ConfigurationError, DataError
 from routed_llm.evaluation.table import BenchmarkTable
 
-__all__ = ["Battles", "concat_battles", "golden_battles", "read_battles", "strong_gains"]
+__all__ = ["Battles", "battle_classes", "concat_battles", "golden_battles", "read_battles", "strong_gains"]
 
 _WINNERS = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5, "tie (bothbad)": 0.5}
 
@@ -101,6 +101,11 @@ def strong_gains(battles: Battles, strong: str, weak: str) -> tuple[np.ndarray, 
     totals = np.bincount(battles.prompt_index[relevant], weights=gain[relevant], minlength=n)
     counts = np.bincount(battles.prompt_index[relevant], minlength=n)
     return totals / np.maximum(counts, 1), counts > 0
+
+
+def battle_classes(gains: Sequence[float] | np.ndarray) -> list[str]:
+    """The BERT router's class per prompt from the strong model's gain: its sign, with zero a tie."""
+    return ["strong" if gain > 0 else "weak" if gain < 0 else "tie" for gain in gains]
 
 
 def read_battles(path: str | Path) -> Battles:

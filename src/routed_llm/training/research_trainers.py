@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from routed_llm.errors import ConfigurationError
-from routed_llm.training.labels import strong_gains
+from routed_llm.training.labels import battle_classes, strong_gains
 from routed_llm.training.trainers import TrainingRequest
 
 __all__ = ["train_bert", "train_causal_llm", "train_hybrid"]
@@ -38,7 +38,7 @@ def train_bert(request: TrainingRequest) -> Any:
     options, limit = _split_options(request.options)
     rows = _sample(np.flatnonzero(fought), limit, request.seed)
     prompts = [request.battles.prompts[i] for i in rows]
-    labels = ["strong" if g > 0 else "weak" if g < 0 else "tie" for g in gains[rows]]
+    labels = battle_classes(gains[rows])
     if request.encoder is not None:
         options.setdefault("checkpoint", request.encoder)
     scorer = _build(BertScorer, {"seed": request.seed, **options})
