@@ -9,7 +9,7 @@ PIP := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.t
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install test demo bench lint clean
+.PHONY: install test docs demo bench lint clean
 
 install: $(STAMP)
 
@@ -18,11 +18,15 @@ $(STAMP): pyproject.toml constraints.txt $(wildcard integrations/*/pyproject.tom
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	# torch 2.13.0 first: a CPU build that lies on this machine's disk (any other pin downloads CUDA)
 	$(PIP) torch==2.13.0
-	$(PIP) -e '.[torch,minilm,eval,hub,nmodel,dev]' $(foreach d,$(wildcard integrations/*/pyproject.toml),-e '$(dir $(d))[test]')
+	$(PIP) -e '.[torch,minilm,eval,hub,nmodel,docs,dev]' $(foreach d,$(wildcard integrations/*/pyproject.toml),-e '$(dir $(d))[test]')
 	touch $(STAMP)
 
-test: $(STAMP)
+test: docs
 	$(PY) -m pytest -q
+
+# The documentation site, built into site/ (gitignored); --strict turns a broken link or API reference into a failure.
+docs: $(STAMP)
+	$(PY) -m mkdocs build --strict --site-dir site
 
 demo: $(STAMP)
 	$(PY) -m routed_llm.demo
