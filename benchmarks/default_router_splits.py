@@ -4,7 +4,7 @@ The shipped artifact is judged on one split (seed 0), whose GSM8K part is 165 ro
 difference of a few hundredths of APGR there is within noise. This script re-trains both on
 each seed's 75% of RouteLLM's MMLU + GSM8K (the split of ``train_default_router.py``) and
 scores the other 25%, so the comparison rests on many splits instead of one. Seed 0 reproduces
-the README's table rows; use other seeds as evidence.
+the table rows of benchmarks/README.md; use other seeds as evidence.
 
 Each split needs its own teacher (the fine-tuned MiniLM the default distils, about 16 min on
 2 CPU cores); it is trained into ``--teachers``/seed-N the first time and reused after.

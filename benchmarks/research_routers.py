@@ -2,7 +2,7 @@
 
 For MMLU and GSM8K (RouteLLM's published GPT-4 / Mixtral correctness in ../shared/data),
 a seeded 25% of the rows is held out: 25% of each MMLU subject and of GSM8K, the rows the
-default router and ``routed-llm train`` hold out, so the README's table compares routers on
+default router and ``routed-llm train`` hold out, so the table in benchmarks/README.md compares routers on
 the same rows. Each router is trained on the rest with golden labels from correctness,
 saved, and scored on the held-out rows. The held-out rows are
 also written as a RouteLLM CSV next to the saved routers, so every figure can be

@@ -28,7 +28,7 @@ and MBPP, where the models' successes move together, the difficulty model alone 
 better; on Winogrande, where they barely correlate, the views do. Choosing the weight per
 task by the inner cross-validation was tried and routed worse than a fixed weight on
 small tasks (the choice follows fold noise); 0.75 gave the best worst task over 22
-development splits (``benchmarks/routerbench_heldout.py``, figures in the README).
+development splits (``benchmarks/routerbench_heldout.py``, figures in benchmarks/README.md).
 """
 
 from __future__ import annotations
