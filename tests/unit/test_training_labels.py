@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from routed_llm.data.battles import battle_classes, concat_battles, golden_battles, read_battles, strong_gains
+from routed_llm.data.table import BenchmarkTable
 from routed_llm.errors import ConfigurationError, DataError
-from routed_llm.evaluation.table import BenchmarkTable
-from routed_llm.training.labels import battle_classes, concat_battles, golden_battles, read_battles, strong_gains
 from routed_llm.training.split import holdout_mask
 from routed_llm.training.trainers import TrainingRequest, available_trainers, train_scorer
 

@@ -55,8 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from routed_llm.data.battles import concat_battles
     from routed_llm.errors import ConfigurationError
-    from routed_llm.training.labels import concat_battles
     from routed_llm.training.trainers import TrainingRequest, available_trainers, train_scorer
 
     if args.list_trainers:
@@ -117,10 +117,10 @@ def _golden(args: argparse.Namespace) -> tuple[list[Any], list[Any], list[Any]]:
 
     import numpy as np
 
+    from routed_llm.data.battles import golden_battles
     from routed_llm.evaluation.loaders import load_benchmark
     from routed_llm.evaluation.metrics import evaluate_scores
-    from routed_llm.evaluation.scoring import score_in_batches
-    from routed_llm.training.labels import golden_battles
+    from routed_llm.scorers.batching import score_in_batches
     from routed_llm.training.split import holdout_mask
 
     parts, tables, evaluations = [], [], []
@@ -146,8 +146,8 @@ def _golden(args: argparse.Namespace) -> tuple[list[Any], list[Any], list[Any]]:
 def _battles(args: argparse.Namespace) -> tuple[list[Any], list[Any], list[Any]]:
     import numpy as np
 
-    from routed_llm.evaluation.scoring import score_in_batches
-    from routed_llm.training.labels import read_battles, strong_gains
+    from routed_llm.data.battles import read_battles, strong_gains
+    from routed_llm.scorers.batching import score_in_batches
     from routed_llm.training.split import holdout_mask
 
     parts, evaluations = [], []

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from routed_llm.data.battles import battle_classes, strong_gains
 from routed_llm.errors import ConfigurationError
-from routed_llm.training.labels import battle_classes, strong_gains
 from routed_llm.training.trainers import TrainingRequest
 
 __all__ = ["train_bert", "train_causal_llm", "train_hybrid"]

@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from routed_llm.data.battles import Battles, strong_gains
+from routed_llm.data.table import BenchmarkTable
 from routed_llm.errors import ConfigurationError
-from routed_llm.evaluation.table import BenchmarkTable
 from routed_llm.scorers.base import RouterScorer
-from routed_llm.training.labels import Battles, strong_gains
 
 __all__ = ["TEACHABLE", "TRAINERS", "Progress", "TrainingRequest", "available_trainers", "train_scorer"]
 
@@ -86,7 +86,7 @@ def train_lexical(request: TrainingRequest) -> Any:
     and mixed with a teacher router's scores when the request names one."""
     import numpy as np
 
-    from routed_llm.evaluation.scoring import score_in_batches
+    from routed_llm.scorers.batching import score_in_batches
     from routed_llm.scorers.lexical import LexicalScorer
     from routed_llm.scorers.registry import resolve_scorer
 
