@@ -86,7 +86,7 @@ def test_holdout_is_stratified_seeded_and_order_free() -> None:
 
 
 def test_trainer_registry() -> None:
-    assert {"lexical", "sw", "mf"} <= set(available_trainers())
+    assert available_trainers() == ["bert", "causal_llm", "hybrid", "lexical", "mf", "sw"]
     table = BenchmarkTable(prompts=["prove it", "hi"] * 4, models=["s", "w"],
                            quality=np.array([[1.0, 0.0], [1.0, 1.0]] * 4))
     request = TrainingRequest(battles=golden_battles(table, "s", "w"), strong="s", weak="w",
@@ -96,6 +96,22 @@ def test_trainer_registry() -> None:
         train_scorer("nope", request)
     with pytest.raises(ConfigurationError, match="--option"):
         train_scorer("lexical", TrainingRequest(battles=request.battles, strong="s", weak="w", options={"bogus": 1}))
+
+
+def test_a_training_request_is_made_from_battles_or_from_tables() -> None:
+    tables = [
+        BenchmarkTable(prompts=["prove it", "hi"], models=["s", "w"], quality=np.array([[1.0, 0.0], [1.0, 1.0]]),
+                       domains=["math", "chat"]),
+        BenchmarkTable(prompts=["derive it"], models=["w", "s"], quality=np.array([[0.0, 1.0]])),
+    ]
+    request = TrainingRequest.from_tables(tables, strong="s", weak="w", seed=3)
+    assert list(request.battles.prompts) == ["prove it", "hi", "derive it"]
+    assert request.battles.outcome.tolist() == [1.0, 0.5, 1.0]
+    assert request.tables == tuple(tables) and request.seed == 3
+    gains, fought = strong_gains(request.battles, "s", "w")
+    assert gains.tolist() == [1.0, 0.0, 1.0] and fought.all()
+    with pytest.raises(ConfigurationError, match="data"):
+        TrainingRequest.from_tables([], strong="s", weak="w")
 
 
 def test_battle_classes_follow_the_sign_of_the_gain() -> None:
