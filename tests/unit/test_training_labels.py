@@ -117,3 +117,10 @@ def test_a_training_request_is_made_from_battles_or_from_tables() -> None:
 def test_battle_classes_follow_the_sign_of_the_gain() -> None:
     assert battle_classes(np.array([1.0, 0.5, 0.0, -0.25, -1.0])) == ["strong", "strong", "tie", "weak", "weak"]
     assert battle_classes([]) == []
+
+
+def test_the_documented_training_labels_path_still_imports() -> None:
+    from routed_llm.data import battles
+    from routed_llm.training import labels
+
+    assert labels.golden_battles is battles.golden_battles and labels.Battles is battles.Battles

@@ -4,13 +4,6 @@ Scorers learn from battles too, so the type sits below them in ``routed_llm.data
 module keeps ``from routed_llm.training.labels import golden_battles`` working.
 """
 
-from routed_llm.data.battles import (
-    Battles,
-    battle_classes,
-    concat_battles,
-    golden_battles,
-    read_battles,
-    strong_gains,
-)
+from routed_llm.data.battles import Battles, battle_classes, concat_battles, golden_battles, read_battles, strong_gains
 
 __all__ = ["Battles", "battle_classes", "concat_battles", "golden_battles", "read_battles", "strong_gains"]
