@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from train_default_router import TEACHER, load_split
 
+from routed_llm.data.battles import battle_classes
 from routed_llm.scorers.bert import BertScorer
-from routed_llm.training.labels import battle_classes
 
 
 def main() -> None:

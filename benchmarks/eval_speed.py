@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from routed_llm.evaluation import evaluate_scores, load_benchmark, oracle_metrics, score_in_batches
+from routed_llm.evaluation import evaluate_scores, load_benchmark, oracle_metrics
 from routed_llm.evaluation.report import report_dict
-from routed_llm.scorers import RandomScorer
+from routed_llm.scorers import RandomScorer, score_in_batches
 
 N_PROMPTS = 10_000
 REPEATS = 3

@@ -37,9 +37,9 @@ from typing import Any
 import numpy as np
 from train_default_router import groups_of
 
+from routed_llm.data.battles import battle_classes
+from routed_llm.data.table import BenchmarkTable
 from routed_llm.evaluation import evaluate_scores, load_benchmark
-from routed_llm.evaluation.table import BenchmarkTable
-from routed_llm.training.labels import battle_classes
 from routed_llm.training.split import holdout_mask
 
 STRONG = "gpt-4-1106-preview"

@@ -31,10 +31,10 @@ from typing import Any
 
 import numpy as np
 
+from routed_llm.data.table import BenchmarkTable
 from routed_llm.encoders import Encoder, encoder_from_spec
 from routed_llm.evaluation.cost_curve import CostCurve, oracle_curve, router_curve, zero_curve
 from routed_llm.evaluation.loaders import load_benchmark
-from routed_llm.evaluation.table import BenchmarkTable
 from routed_llm.scorers.multi import (
     DifficultyQualityPredictor,
     EnsembleQualityPredictor,

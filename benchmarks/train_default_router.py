@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from routed_llm.artifacts import read_config
+from routed_llm.data.battles import battle_classes
+from routed_llm.data.table import BenchmarkTable
 from routed_llm.evaluation.loaders import load_benchmark
 from routed_llm.evaluation.metrics import evaluate_scores
-from routed_llm.evaluation.table import BenchmarkTable
 from routed_llm.scorers.lexical import LexicalScorer
-from routed_llm.training.labels import battle_classes
 from routed_llm.training.split import holdout_mask
 
 if TYPE_CHECKING:

@@ -14,9 +14,8 @@ tokenizer); it writes them under ``assets/`` (:meth:`ArtifactMixin._save_assets`
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,7 +29,7 @@ __all__ = [
     "FORMAT_VERSION",
     "WEIGHTS_NAME",
     "ArtifactMixin",
-    "load_scorer",
+    "load_artifact",
     "read_config",
 ]
 
@@ -160,21 +159,27 @@ def read_config(directory: Path) -> dict[str, Any]:
     return config
 
 
-def load_scorer(path_or_repo_id: str | Path, *, revision: str | None = None) -> Any:
-    """Load any saved router, dispatching on the scorer name in its config."""
-    from routed_llm.scorers.registry import BUILTIN_SCORERS
+def load_artifact(
+    path_or_repo_id: str | Path,
+    scorer_classes: Mapping[str, Callable[[], Any]],
+    *,
+    revision: str | None = None,
+) -> Any:
+    """Load a saved router whose class ``scorer_classes[name]()`` gives, ``name`` read from its config.
 
+    Which scorers exist is the scorer registry's knowledge
+    (:func:`routed_llm.scorers.load_scorer` passes it in), so this layer never imports a scorer.
+    """
     directory = _resolve_directory(path_or_repo_id, revision)
     config = read_config(directory)
-    target = BUILTIN_SCORERS.get(config["scorer"])
-    if target is None:
+    factory = scorer_classes.get(config["scorer"])
+    if factory is None:
         raise ArtifactError(
             f"{directory / CONFIG_NAME}: unknown scorer {config['scorer']!r}; "
-            f"known: {', '.join(sorted(BUILTIN_SCORERS))}"
+            f"known: {', '.join(sorted(scorer_classes))}"
         )
-    module_name, _, attribute = target.partition(":")
-    cls = getattr(importlib.import_module(module_name), attribute)
-    if not issubclass(cls, ArtifactMixin):
+    cls = factory()
+    if not (isinstance(cls, type) and issubclass(cls, ArtifactMixin)):
         raise ArtifactError(f"{directory / CONFIG_NAME}: scorer {config['scorer']!r} cannot be loaded from disk")
     return cls._from_config(directory, config)
 

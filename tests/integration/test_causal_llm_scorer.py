@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from routed_llm.artifacts import load_scorer
 from routed_llm.client import RoutedClient
 from routed_llm.errors import ArtifactError, ConfigurationError, ScorerError
+from routed_llm.scorers import load_scorer
 from routed_llm.scorers.causal_llm import CausalLLMScorer, parse_rating, rating_distribution
 from routed_llm.scorers.registry import resolve_scorer
 from routed_llm.testing import FakeProvider, FakeReply

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from routed_llm.artifacts import load_scorer
 from routed_llm.cli import main
+from routed_llm.scorers import load_scorer
 from routed_llm.testing import FakeProvider, FakeReply
 
 torch = pytest.importorskip("torch")

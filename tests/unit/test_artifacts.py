@@ -100,7 +100,7 @@ def test_missing_or_invalid_config(tmp_path: Path) -> None:
 
 
 def test_load_scorer_refuses_an_unknown_scorer_name(tmp_path: Path) -> None:
-    from routed_llm.artifacts import load_scorer
+    from routed_llm.scorers import load_scorer
     from routed_llm.scorers.registry import resolve_scorer
 
     directory = _saved(tmp_path)  # "tiny-linear" is no registered scorer

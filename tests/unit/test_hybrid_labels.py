@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routed_llm.errors import ConfigurationError
-from routed_llm.training.hybrid_labels import (
+from routed_llm.data.hybrid_labels import (
     choose_relaxation,
     det_labels,
     label_spread,
     prob_labels,
     trans_labels,
 )
+from routed_llm.errors import ConfigurationError
 
 
 def test_det_labels_are_hard_and_count_ties_for_the_small_model() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from routed_llm.artifacts import load_scorer
 from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
+from routed_llm.scorers import load_scorer
 from routed_llm.scorers.hybrid import HybridScorer, hybrid_labels
 from routed_llm.scorers.registry import resolve_scorer
 

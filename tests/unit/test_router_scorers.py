@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from routed_llm.artifacts import load_scorer
+from routed_llm.data.battles import Battles, golden_battles
+from routed_llm.data.table import BenchmarkTable
 from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
-from routed_llm.evaluation.table import BenchmarkTable
+from routed_llm.scorers import load_scorer
 from routed_llm.scorers.lexical import LexicalScorer
 from routed_llm.scorers.mf import MFScorer
 from routed_llm.scorers.registry import resolve_scorer
 from routed_llm.scorers.sw import SWScorer, weighted_bradley_terry
-from routed_llm.training.labels import Battles, golden_battles
 
 HARD = ["prove the theorem about primes", "derive the integral of x", "prove the lemma on groups",
         "derive the sum of the series"]

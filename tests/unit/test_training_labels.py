@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from routed_llm.data.battles import battle_classes, concat_battles, golden_battles, read_battles, strong_gains
+from routed_llm.data.table import BenchmarkTable
 from routed_llm.errors import ConfigurationError, DataError
-from routed_llm.evaluation.table import BenchmarkTable
-from routed_llm.training.labels import battle_classes, concat_battles, golden_battles, read_battles, strong_gains
 from routed_llm.training.split import holdout_mask
 from routed_llm.training.trainers import TrainingRequest, available_trainers, train_scorer
 
@@ -86,7 +86,7 @@ def test_holdout_is_stratified_seeded_and_order_free() -> None:
 
 
 def test_trainer_registry() -> None:
-    assert {"lexical", "sw", "mf"} <= set(available_trainers())
+    assert available_trainers() == ["bert", "causal_llm", "hybrid", "lexical", "mf", "sw"]
     table = BenchmarkTable(prompts=["prove it", "hi"] * 4, models=["s", "w"],
                            quality=np.array([[1.0, 0.0], [1.0, 1.0]] * 4))
     request = TrainingRequest(battles=golden_battles(table, "s", "w"), strong="s", weak="w",
@@ -98,6 +98,29 @@ def test_trainer_registry() -> None:
         train_scorer("lexical", TrainingRequest(battles=request.battles, strong="s", weak="w", options={"bogus": 1}))
 
 
+def test_a_training_request_is_made_from_battles_or_from_tables() -> None:
+    tables = [
+        BenchmarkTable(prompts=["prove it", "hi"], models=["s", "w"], quality=np.array([[1.0, 0.0], [1.0, 1.0]]),
+                       domains=["math", "chat"]),
+        BenchmarkTable(prompts=["derive it"], models=["w", "s"], quality=np.array([[0.0, 1.0]])),
+    ]
+    request = TrainingRequest.from_tables(tables, strong="s", weak="w", seed=3)
+    assert list(request.battles.prompts) == ["prove it", "hi", "derive it"]
+    assert request.battles.outcome.tolist() == [1.0, 0.5, 1.0]
+    assert request.tables == tuple(tables) and request.seed == 3
+    gains, fought = strong_gains(request.battles, "s", "w")
+    assert gains.tolist() == [1.0, 0.0, 1.0] and fought.all()
+    with pytest.raises(ConfigurationError, match="data"):
+        TrainingRequest.from_tables([], strong="s", weak="w")
+
+
 def test_battle_classes_follow_the_sign_of_the_gain() -> None:
     assert battle_classes(np.array([1.0, 0.5, 0.0, -0.25, -1.0])) == ["strong", "strong", "tie", "weak", "weak"]
     assert battle_classes([]) == []
+
+
+def test_the_documented_training_labels_path_still_imports() -> None:
+    from routed_llm.data import battles
+    from routed_llm.training import labels
+
+    assert labels.golden_battles is battles.golden_battles and labels.Battles is battles.Battles

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
+    from routed_llm.data.table import BenchmarkTable
     from routed_llm.evaluation.metrics import RouterMetrics
     from routed_llm.evaluation.report import DomainRow
-    from routed_llm.evaluation.table import BenchmarkTable
 
 __all__ = ["register"]
 
@@ -137,7 +137,7 @@ def _score_with_progress(scorer: Any, spec: str, table: BenchmarkTable, batch_si
     from rich.console import Console
     from rich.progress import Progress
 
-    from routed_llm.evaluation.scoring import score_in_batches
+    from routed_llm.scorers.batching import score_in_batches
 
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task(f"scoring with {spec}", total=len(table))

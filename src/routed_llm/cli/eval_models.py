@@ -14,8 +14,8 @@ import numpy as np
 from routed_llm.errors import ConfigurationError
 
 if TYPE_CHECKING:
+    from routed_llm.data.table import BenchmarkTable
     from routed_llm.evaluation.cost_curve import CostCurve
-    from routed_llm.evaluation.table import BenchmarkTable
 
 __all__ = ["load_prices", "run_models"]
 

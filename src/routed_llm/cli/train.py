@@ -55,8 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from routed_llm.data.battles import concat_battles
     from routed_llm.errors import ConfigurationError
-    from routed_llm.training.labels import concat_battles
     from routed_llm.training.trainers import TrainingRequest, available_trainers, train_scorer
 
     if args.list_trainers:
@@ -66,17 +66,19 @@ def run(args: argparse.Namespace) -> int:
         if not getattr(args, field):
             raise ConfigurationError(f"--{field}", "is required")
     options = _parse_options(args.option)
-    if args.labels == "golden":
-        parts, tables, evaluations = _golden(args)
-    else:
-        parts, tables, evaluations = _battles(args)
-    training = concat_battles(parts)
-    if len(training) == 0:
-        raise ConfigurationError("--data", "no training rows left after the hold-out")
+    golden = args.labels == "golden"
+    parts, evaluations = _golden(args) if golden else _battles(args)
     with _Bars() as bars:
-        request = TrainingRequest(battles=training, strong=args.strong, weak=args.weak, encoder=args.encoder,
-                                  seed=args.seed, options=options, tables=tuple(tables), progress=bars.update,
-                                  teacher=args.teacher)
+        settings: dict[str, Any] = {"strong": args.strong, "weak": args.weak, "encoder": args.encoder,
+                                    "seed": args.seed, "options": options, "progress": bars.update,
+                                    "teacher": args.teacher}
+        if golden:
+            request = TrainingRequest.from_tables(parts, **settings)
+        else:
+            request = TrainingRequest(battles=concat_battles(parts), **settings)
+        training = request.battles
+        if len(training) == 0:
+            raise ConfigurationError("--data", "no training rows left after the hold-out")
         scorer = train_scorer(args.router, request)
         summary = [evaluate(scorer) for evaluate in evaluations]
     metadata = {"router": args.router, "labels": args.labels, "data": [str(Path(p)) for p in args.data],
@@ -112,25 +114,24 @@ def _parse_options(pairs: list[str]) -> dict[str, Any]:
     return options
 
 
-def _golden(args: argparse.Namespace) -> tuple[list[Any], list[Any], list[Any]]:
+def _golden(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
+    """The training table of each file (its hold-out removed) and an evaluation per held-out part."""
     from dataclasses import replace
 
     import numpy as np
 
     from routed_llm.evaluation.loaders import load_benchmark
     from routed_llm.evaluation.metrics import evaluate_scores
-    from routed_llm.evaluation.scoring import score_in_batches
-    from routed_llm.training.labels import golden_battles
+    from routed_llm.scorers.batching import score_in_batches
     from routed_llm.training.split import holdout_mask
 
-    parts, tables, evaluations = [], [], []
+    tables, evaluations = [], []
     for path in args.data:
         table = load_benchmark(path)
         groups = list(table.domains) if table.domains is not None else [Path(path).stem] * len(table)
         test = holdout_mask(groups, args.holdout, args.seed)
         rows = np.flatnonzero(~test)
         train = replace(table.select(rows), domains=[groups[i] for i in rows])
-        parts.append(golden_battles(train, args.strong, args.weak))
         tables.append(train)
         if test.any():
             held = table.select(np.flatnonzero(test))
@@ -140,14 +141,15 @@ def _golden(args: argparse.Namespace) -> tuple[list[Any], list[Any], list[Any]]:
                 return {"data": path, "n": len(held), "apgr": float(metrics.apgr), "cpt50": float(metrics.cpt50)}
 
             evaluations.append(evaluate)
-    return parts, tables, evaluations
+    return tables, evaluations
 
 
-def _battles(args: argparse.Namespace) -> tuple[list[Any], list[Any], list[Any]]:
+def _battles(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
+    """The training battles of each file (its hold-out removed) and an evaluation per held-out part."""
     import numpy as np
 
-    from routed_llm.evaluation.scoring import score_in_batches
-    from routed_llm.training.labels import read_battles, strong_gains
+    from routed_llm.data.battles import read_battles, strong_gains
+    from routed_llm.scorers.batching import score_in_batches
     from routed_llm.training.split import holdout_mask
 
     parts, evaluations = [], []
@@ -166,7 +168,7 @@ def _battles(args: argparse.Namespace) -> tuple[list[Any], list[Any], list[Any]]
                 return {"data": path, "n": int(decisive.sum()), "decisive_agreement": agree}
 
             evaluations.append(evaluate)
-    return parts, [], evaluations
+    return parts, evaluations
 
 
 class _Bars:

@@ -1,5 +1,10 @@
-"""Benchmark loaders (real published formats), metrics, reports and plots."""
+"""Benchmark loaders (real published formats), metrics, reports and plots.
 
+Below the scorers: everything here reads arrays and tables, never a scorer, so a scorer
+may use a metric (the ensemble cross-validates on cost curves) without a cycle.
+"""
+
+from routed_llm.data.table import BenchmarkTable
 from routed_llm.evaluation.loaders import FORMATS, detect_format, load_benchmark
 from routed_llm.evaluation.metrics import (
     RouterMetrics,
@@ -7,8 +12,6 @@ from routed_llm.evaluation.metrics import (
     oracle_metrics,
     random_metrics,
 )
-from routed_llm.evaluation.scoring import score_in_batches
-from routed_llm.evaluation.table import BenchmarkTable
 
 __all__ = [
     "FORMATS",
@@ -19,5 +22,4 @@ __all__ = [
     "load_benchmark",
     "oracle_metrics",
     "random_metrics",
-    "score_in_batches",
 ]

@@ -1,7 +1,8 @@
 """N-model cost-quality curves and RouterBench's AIQ.
 
 With N models a router is no longer a threshold on one score but a trade-off: per prompt
-it picks ``argmax quality - λ · cost``, and sweeping λ from 0 (best predicted quality at
+it picks ``argmax quality - λ · cost`` (:mod:`routed_llm.data.choice`, the rule the runtime
+uses, ties included), and sweeping λ from 0 (best predicted quality at
 any price) to infinity (cheapest model) traces points ``(average cost per request, mean
 quality)``. RouterBench (Hu et al., arXiv 2403.12031, ``evaluation/AIQ.py``) summarises a
 router by the area under the *non-decreasing convex hull* of its points: any two
@@ -24,13 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from routed_llm.data.choice import choose_models, lambda_grid
 from routed_llm.errors import ConfigurationError
 
 __all__ = [
     "CostCurve",
-    "choose_models",
     "cost_at_quality",
-    "lambda_grid",
     "non_decreasing_hull",
     "oracle_curve",
     "router_curve",
@@ -122,30 +122,6 @@ def single_model_points(quality: np.ndarray, costs: np.ndarray) -> np.ndarray:
 def zero_curve(quality: np.ndarray, costs: np.ndarray) -> CostCurve:
     """RouterBench's non-learned baseline: random mixtures of single models along their hull."""
     return CostCurve.from_points(single_model_points(quality, costs))
-
-
-def choose_models(predicted_quality: np.ndarray, predicted_cost: np.ndarray, cost_weight: float) -> np.ndarray:
-    """Per row, ``argmax quality - cost_weight · cost``; an infinite weight picks the cheapest
-    (the better predicted one among equally cheap)."""
-    if math.isinf(cost_weight):
-        costs = np.broadcast_to(predicted_cost, predicted_quality.shape)
-        cheapest = costs <= costs.min(axis=1, keepdims=True)
-        return np.argmax(np.where(cheapest, predicted_quality, -np.inf), axis=1)
-    return np.argmax(predicted_quality - cost_weight * predicted_cost, axis=1)
-
-
-def lambda_grid(predicted_cost: np.ndarray, points: int = 241) -> np.ndarray:
-    """Cost weights from 0 to infinity, geometric in between, scaled to the predicted costs.
-
-    The useful weights are quality differences (at most 1) over cost differences, so the
-    grid spans ``1e-3 / max cost`` to ``1e3 / min cost``.
-    """
-    positive = np.asarray(predicted_cost, dtype=np.float64)
-    positive = positive[positive > 0]
-    if positive.size == 0:
-        return np.array([0.0, math.inf])
-    low, high = 1e-3 / float(positive.max()), 1e3 / float(positive.min())
-    return np.concatenate([[0.0], np.geomspace(low, high, points), [math.inf]])
 
 
 def router_curve(

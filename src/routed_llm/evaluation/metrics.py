@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from routed_llm.data.table import BenchmarkTable
 from routed_llm.errors import ConfigurationError
-from routed_llm.evaluation.table import BenchmarkTable
 
 __all__ = [
     "CPT_LEVELS",

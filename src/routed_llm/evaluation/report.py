@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from routed_llm.data.table import BenchmarkTable
 from routed_llm.errors import ConfigurationError
 from routed_llm.evaluation.cost_curve import CostCurve, single_model_points
 from routed_llm.evaluation.metrics import RouterMetrics
-from routed_llm.evaluation.table import BenchmarkTable
 
 __all__ = ["DomainRow", "cost_quality_report", "domain_breakdown", "report_dict"]
 

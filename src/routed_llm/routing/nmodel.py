@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from routed_llm.data.choice import choose_models, lambda_grid, rank_models
 from routed_llm.errors import ConfigurationError
-from routed_llm.evaluation.cost_curve import choose_models, lambda_grid
 
 __all__ = ["Candidate", "CostQualityPolicy", "check_cost_weight", "solve_cost_weight"]
 
@@ -42,10 +42,7 @@ class CostQualityPolicy:
     def ranking(self, quality: np.ndarray, costs: np.ndarray, cost_weight: float | None = None) -> list[int]:
         """Candidates of one prompt, best utility first: the choice, then the fallbacks in order."""
         weight = self.cost_weight if cost_weight is None else check_cost_weight(cost_weight)
-        quality, costs = np.asarray(quality, dtype=np.float64), np.asarray(costs, dtype=np.float64)
-        if math.isinf(weight):
-            return [int(i) for i in np.lexsort((-quality, costs))]
-        return [int(i) for i in np.lexsort((costs, -(quality - weight * costs)))]
+        return [int(i) for i in rank_models(quality, costs, weight)[0]]
 
 
 def check_cost_weight(value: float, field: str = "cost_weight") -> float:

@@ -15,7 +15,7 @@ import numpy as np
 from routed_llm.errors import ConfigurationError
 from routed_llm.routing.policy import RoutingPolicy
 from routed_llm.routing.state import MemoryScoreWindow, ScoreWindowStore
-from routed_llm.scorers.base import _check_share
+from routed_llm.scorers.base import check_share
 
 __all__ = ["OnlineCalibrator"]
 
@@ -41,7 +41,7 @@ class OnlineCalibrator(RoutingPolicy):
         min_samples: int = 50,
         store: ScoreWindowStore | None = None,
     ) -> None:
-        _check_share(strong_share)
+        check_share(strong_share)
         if not isinstance(window, int) or window < 2:
             raise ConfigurationError("window", f"must be an int >= 2, got {window!r}")
         if half_life is not None and not half_life > 0:

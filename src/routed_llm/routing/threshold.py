@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from routed_llm.errors import ConfigurationError
-from routed_llm.scorers.base import RouterScorer, _check_share
+from routed_llm.scorers.base import RouterScorer, check_share
 
 __all__ = ["ThresholdPolicy", "calibrate", "threshold_for_share"]
 
@@ -47,7 +47,7 @@ def threshold_for_share(scores: np.ndarray, strong_share: float) -> float:
     0 returns a threshold just above the largest score, so nothing is sent to the strong
     model even when scores tie at the top.
     """
-    _check_share(strong_share)
+    check_share(strong_share)
     values = np.asarray(scores, dtype=np.float64)
     if values.size == 0:
         raise ConfigurationError("prompts", "calibration needs at least one prompt")
@@ -58,5 +58,5 @@ def threshold_for_share(scores: np.ndarray, strong_share: float) -> float:
 
 def calibrate(scorer: RouterScorer, prompts: Sequence[str], strong_share: float) -> float:
     """Score ``prompts`` and return the threshold sending ``strong_share`` of them to the strong model."""
-    _check_share(strong_share)
+    check_share(strong_share)
     return threshold_for_share(scorer.score(list(prompts)), strong_share)

@@ -16,7 +16,7 @@ import numpy as np
 
 from routed_llm.errors import ConfigurationError, ScorerError
 
-__all__ = ["BaseScorer", "RouterScorer", "check_scores"]
+__all__ = ["BaseScorer", "RouterScorer", "check_scores", "check_share"]
 
 
 @runtime_checkable
@@ -57,7 +57,7 @@ class BaseScorer(ABC):
 
     def threshold_for_strong_share(self, strong_share: float) -> float:
         """The threshold that sends ``strong_share`` of typical traffic to the strong model."""
-        _check_share(strong_share)
+        check_share(strong_share)
         if self.score_quantiles_ is None:
             raise ConfigurationError(
                 "strong_share",
@@ -92,6 +92,7 @@ def check_scores(scores: Any, n_prompts: int, scorer_name: str) -> np.ndarray:
     return array
 
 
-def _check_share(strong_share: float) -> None:
+def check_share(strong_share: float) -> None:
+    """Refuse a strong-call share outside [0, 1]: calibration and the share policies all take one."""
     if not isinstance(strong_share, (int, float)) or not 0.0 <= strong_share <= 1.0:
         raise ConfigurationError("strong_share", f"must be a number in [0, 1], got {strong_share!r}")

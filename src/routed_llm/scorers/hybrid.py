@@ -2,7 +2,7 @@
 
 Ding et al. (ICLR 2024, arXiv 2404.14618) train an encoder router ``p_w(x)`` on the
 quality gap between a small and a large model, with one of three label schemes
-(:mod:`routed_llm.training.hybrid_labels`): r_det, r_prob and r_trans. Their router is a
+(:mod:`routed_llm.data.hybrid_labels`): r_det, r_prob and r_trans. Their router is a
 fine-tuned DeBERTa; here the prompt is embedded by a frozen sentence encoder and a small
 MLP is trained with binary cross-entropy on the (soft) labels. Freezing the encoder keeps
 CPU training to seconds, lets the prompt embeddings be computed once and reused across
@@ -20,16 +20,16 @@ from typing import Any, ClassVar, get_args
 import numpy as np
 
 from routed_llm.artifacts import ArtifactMixin
-from routed_llm.encoders.base import EncoderOwner, unit_rows
-from routed_llm.errors import ConfigurationError, NotFittedError
-from routed_llm.scorers.base import BaseScorer
-from routed_llm.training.hybrid_labels import (
+from routed_llm.data.hybrid_labels import (
     LabelScheme,
     choose_relaxation,
     det_labels,
     prob_labels,
     trans_labels,
 )
+from routed_llm.encoders.base import EncoderOwner, unit_rows
+from routed_llm.errors import ConfigurationError, NotFittedError
+from routed_llm.scorers.base import BaseScorer
 
 __all__ = ["HybridScorer", "hybrid_labels"]
 

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from routed_llm.scorers.base import BaseScorer, _check_share
+from routed_llm.scorers.base import BaseScorer, check_share
 
 __all__ = ["RandomScorer"]
 
@@ -43,5 +43,5 @@ class RandomScorer(BaseScorer):
 
     def threshold_for_strong_share(self, strong_share: float) -> float:
         """Exact for uniform scores: P(score >= 1 - s) = s."""
-        _check_share(strong_share)
+        check_share(strong_share)
         return 1.0 - float(strong_share)

@@ -1,5 +1,8 @@
 """Resolve a router spec (a name, a saved router path or an instance) to a scorer.
 
+The one scorer dispatch table: names to constructors for :func:`resolve_scorer`, and
+names to classes for :func:`load_scorer` (a saved router's config names its scorer).
+
 Built-in names map to import paths, imported only when asked for, so naming a neural
 router never costs a plain ``import routed_llm`` anything. Third-party scorers register
 through the ``routed_llm.scorers`` entry-point group, which needs no mutable global state.
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from functools import partial
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -16,7 +20,7 @@ from typing import Any
 from routed_llm.errors import ConfigurationError, UnknownRouterError
 from routed_llm.scorers.base import RouterScorer
 
-__all__ = ["BUILTIN_SCORERS", "ENTRY_POINT_GROUP", "available_scorers", "resolve_scorer"]
+__all__ = ["BUILTIN_SCORERS", "ENTRY_POINT_GROUP", "available_scorers", "load_scorer", "resolve_scorer"]
 
 ENTRY_POINT_GROUP = "routed_llm.scorers"
 
@@ -60,14 +64,24 @@ def resolve_scorer(spec: str | RouterScorer | None, **options: Any) -> RouterSco
             "router", f"expected a name, a path or a RouterScorer instance, got {type(spec).__name__}"
         )
     if spec in BUILTIN_SCORERS:
-        module_name, _, attribute = BUILTIN_SCORERS[spec].partition(":")
-        factory = getattr(importlib.import_module(module_name), attribute)
-        return factory(**options)
+        return _import(BUILTIN_SCORERS[spec])(**options)
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
         if entry_point.name == spec:
             return entry_point.load()(**options)
     if Path(spec).expanduser().is_dir():
-        from routed_llm.artifacts import load_scorer
-
         return load_scorer(Path(spec).expanduser())
     raise UnknownRouterError(spec, available_scorers())
+
+
+def load_scorer(path_or_repo_id: str | Path, *, revision: str | None = None) -> RouterScorer:
+    """Load any saved router (a directory or a Hub repo id), dispatching on the scorer name in its config."""
+    from routed_llm.artifacts import load_artifact
+
+    classes = {name: partial(_import, target) for name, target in BUILTIN_SCORERS.items()}
+    return load_artifact(path_or_repo_id, classes, revision=revision)
+
+
+def _import(target: str) -> Any:
+    """The object an ``module:attribute`` target names, imported only now."""
+    module_name, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)

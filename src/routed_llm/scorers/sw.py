@@ -16,11 +16,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 from routed_llm.artifacts import ArtifactMixin
+from routed_llm.data.battles import Battles
 from routed_llm.encoders.base import EncoderOwner, unit_rows
 from routed_llm.errors import ConfigurationError, NotFittedError
 from routed_llm.scorers.base import BaseScorer
 from routed_llm.scorers.lexical import score_quantiles
-from routed_llm.training.labels import Battles
 
 __all__ = ["SWScorer", "weighted_bradley_terry"]
 

@@ -104,7 +104,7 @@ def read_label_items(path: str | Path, models: Sequence[str]) -> list[LabelItem]
         return _read_csv_items(location, models)
     if suffix == ".jsonl":
         return _read_jsonl_items(location, models)
-    from routed_llm.evaluation.loaders._common import read_text
+    from routed_llm.data.files import read_text
 
     return [LabelItem(line.strip()) for line in read_text(location).splitlines() if line.strip()]
 
@@ -259,7 +259,7 @@ def _end_with_newline(path: Path) -> None:
 
 
 def _read_csv_items(path: Path, models: Sequence[str]) -> list[LabelItem]:
-    from routed_llm.evaluation.loaders._common import read_csv
+    from routed_llm.data.files import read_csv
 
     header, records = read_csv(path)
     if "prompt" not in header:
@@ -274,7 +274,7 @@ def _read_csv_items(path: Path, models: Sequence[str]) -> list[LabelItem]:
 
 
 def _read_jsonl_items(path: Path, models: Sequence[str]) -> list[LabelItem]:
-    from routed_llm.evaluation.loaders._common import read_text
+    from routed_llm.data.files import read_text
 
     items = []
     for number, line in enumerate(read_text(path).splitlines(), start=1):

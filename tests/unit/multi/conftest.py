@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from routed_llm.evaluation.table import BenchmarkTable
+from routed_llm.data.table import BenchmarkTable
 
 MODELS = ["big", "coder", "tiny"]
 

@@ -10,9 +10,7 @@ import pytest
 from routed_llm.errors import ConfigurationError
 from routed_llm.evaluation.cost_curve import (
     CostCurve,
-    choose_models,
     cost_at_quality,
-    lambda_grid,
     non_decreasing_hull,
     oracle_curve,
     router_curve,
@@ -77,21 +75,6 @@ def test_router_curve_uses_the_true_cost_and_quality_of_its_choices() -> None:
     assert curve.hull.tolist() == [[1.0, 0.5], [2.0, 1.0]]
     with pytest.raises(ConfigurationError, match="predicted_quality"):
         router_curve(predicted[:1], np.array([3.0, 1.0]), quality, costs)
-
-
-def test_infinite_cost_weight_takes_the_cheapest_then_the_better() -> None:
-    predicted = np.array([[0.2, 0.9, 0.5]])
-    costs = np.array([2.0, 1.0, 1.0])
-    assert choose_models(predicted, costs, math.inf).tolist() == [1]
-    assert choose_models(predicted, costs, 0.0).tolist() == [1]
-    assert choose_models(np.array([[0.9, 0.1, 0.1]]), costs, 0.0).tolist() == [0]
-
-
-def test_lambda_grid_spans_zero_to_infinity() -> None:
-    grid = lambda_grid(np.array([0.01, 0.001]))
-    assert grid[0] == 0.0 and math.isinf(grid[-1])
-    assert np.all(np.diff(grid) > 0)
-    assert lambda_grid(np.zeros(3)).tolist() == [0.0, math.inf]
 
 
 def test_bad_inputs_name_the_field() -> None:

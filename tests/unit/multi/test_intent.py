@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from routed_llm.artifacts import load_scorer
 from routed_llm.errors import ConfigurationError, NotFittedError
+from routed_llm.scorers import load_scorer
 from routed_llm.scorers.multi.intent import IntentRouter, read_routes
 
 from .conftest import WordEncoder

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from routed_llm.artifacts import load_scorer
+from routed_llm.data.table import BenchmarkTable
 from routed_llm.errors import ConfigurationError, NotFittedError
 from routed_llm.evaluation.cost_curve import router_curve, zero_curve
-from routed_llm.evaluation.table import BenchmarkTable
+from routed_llm.scorers import load_scorer
 from routed_llm.scorers.multi import (
     DifficultyQualityPredictor,
     EnsembleQualityPredictor,

@@ -19,14 +19,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from routed_llm.data.files import read_text
+from routed_llm.data.table import BenchmarkTable
 from routed_llm.errors import ConfigurationError, DataError
-from routed_llm.evaluation.loaders._common import read_text
 from routed_llm.evaluation.loaders.jsonl import load_jsonl
 from routed_llm.evaluation.loaders.mtbench import JUDGEMENT_FILES, QUESTION_FILE, load_mtbench
 from routed_llm.evaluation.loaders.routellm import load_routellm
 from routed_llm.evaluation.loaders.routerbench import COST_SUFFIX, load_routerbench
 from routed_llm.evaluation.loaders.routerdc import load_routerdc
-from routed_llm.evaluation.table import BenchmarkTable
 
 __all__ = ["FORMATS", "detect_format", "load_benchmark"]
 

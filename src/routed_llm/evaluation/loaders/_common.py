@@ -7,8 +7,6 @@ truncated or edited file should be told where, not handed a traceback.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import re
@@ -18,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from routed_llm.data.files import read_text
+from routed_llm.data.table import BenchmarkTable
 from routed_llm.errors import DataError
-from routed_llm.evaluation.table import BenchmarkTable
 
 __all__ = [
     "RowCollector",
@@ -28,53 +27,12 @@ __all__ = [
     "json_quality",
     "parse_correctness",
     "parse_number",
-    "read_csv",
-    "read_text",
 ]
 
 _WHITESPACE = re.compile(r"\s*")
 _MISSING_TEXT = frozenset({"", "nan", "none", "null", "na", "n/a"})
 _TRUE_TEXT = frozenset({"true", "1", "1.0"})
 _FALSE_TEXT = frozenset({"false", "0", "0.0"})
-
-
-def read_text(path: Path) -> str:
-    """The whole file as text; undecodable bytes are reported with their line."""
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise DataError(path, line, "not UTF-8 text") from None
-
-
-def read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and ``(first line of the record, fields)`` for every data record.
-
-    A record's *first* line is reported because quoted prompts span many lines and a
-    user looks for where the record begins.
-    """
-    reader = csv.reader(io.StringIO(read_text(path), newline=""))
-    records: list[tuple[int, list[str]]] = []
-    header: list[str] | None = None
-    start = 1
-    try:
-        for fields in reader:
-            if header is None:
-                header = fields
-            elif fields:
-                if len(fields) != len(header):
-                    raise DataError(path, start, f"{len(fields)} fields where the header has {len(header)}")
-                records.append((start, fields))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise DataError(path, start, f"malformed CSV: {exc}") from None
-    if header is None:
-        raise DataError(path, 1, "empty file: expected a CSV header")
-    duplicates = sorted({name for name in header if header.count(name) > 1 and name})
-    if duplicates:
-        raise DataError(path, 1, f"duplicate columns {', '.join(duplicates)}")
-    return header, records
 
 
 def parse_number(text: str, path: Path, line: int, column: str) -> float | None:

@@ -13,9 +13,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from routed_llm.data.table import BenchmarkTable
 from routed_llm.errors import DataError
 from routed_llm.evaluation.loaders._common import RowCollector, iter_jsonl, json_quality
-from routed_llm.evaluation.table import BenchmarkTable
 
 __all__ = ["JUDGEMENT_FILES", "QUESTION_FILE", "load_mtbench"]
 

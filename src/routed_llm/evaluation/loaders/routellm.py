@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from routed_llm.data.files import read_csv
+from routed_llm.data.table import BenchmarkTable
 from routed_llm.errors import DataError
-from routed_llm.evaluation.loaders._common import RowCollector, parse_correctness, read_csv
-from routed_llm.evaluation.table import BenchmarkTable
+from routed_llm.evaluation.loaders._common import RowCollector, parse_correctness
 
 __all__ = ["load_routellm", "routellm_models"]
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from routed_llm.data.files import read_csv
+from routed_llm.data.table import BenchmarkTable
 from routed_llm.errors import DataError
-from routed_llm.evaluation.loaders._common import RowCollector, parse_number, read_csv
-from routed_llm.evaluation.table import BenchmarkTable
+from routed_llm.evaluation.loaders._common import RowCollector, parse_number
 
 __all__ = ["COST_SUFFIX", "load_routerbench", "parse_prompt_literal"]
 

@@ -9,9 +9,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from routed_llm.data.table import BenchmarkTable
 from routed_llm.errors import DataError
 from routed_llm.evaluation.loaders._common import RowCollector, iter_json_array, json_quality
-from routed_llm.evaluation.table import BenchmarkTable
 
 __all__ = ["load_routerdc"]
 

@@ -23,9 +23,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from routed_llm.artifacts import ArtifactMixin
+from routed_llm.data.table import BenchmarkTable
 from routed_llm.encoders.base import EncoderOwner
 from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
-from routed_llm.evaluation.table import BenchmarkTable
 from routed_llm.scorers.base import BaseScorer
 from routed_llm.scorers.multi.features import ask_text, length_features, require_sklearn, softmax
 

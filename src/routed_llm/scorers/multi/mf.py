@@ -38,8 +38,8 @@ class MFQualityPredictor(QualityPredictor):
     ) -> None:
         from sklearn.linear_model import LogisticRegression
 
+        from routed_llm.data.battles import Battles
         from routed_llm.scorers.mf import MFScorer
-        from routed_llm.training.labels import Battles
 
         pairs = list(combinations(range(quality.shape[1]), 2))
         first = np.asarray([a for a, _ in pairs] * len(prompts), dtype=np.int64)

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from routed_llm.errors import ConfigurationError, ScorerError
-from routed_llm.evaluation import score_in_batches
-from routed_llm.scorers import RandomScorer
+from routed_llm.scorers import RandomScorer, score_in_batches
 from routed_llm.testing import FakeScorer
 
 
