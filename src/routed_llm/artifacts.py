@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from routed_llm.errors import ArtifactError
+from routed_llm.secrets import without_secrets
 
 __all__ = [
     "ASSETS_DIR",
@@ -81,8 +82,9 @@ class ArtifactMixin:
         config = {
             "format_version": FORMAT_VERSION,
             "scorer": self.name,
-            "params": self.get_params(),  # type: ignore[attr-defined]
-            "state": self._extra_config(),
+            # a key in an encoder spec stays in memory; the loaded router reads it from the environment
+            "params": without_secrets(self.get_params()),  # type: ignore[attr-defined]
+            "state": without_secrets(self._extra_config()),
             "tensors": sorted(state),
             "metadata": dict(metadata or {}),
         }

@@ -20,6 +20,7 @@ from routed_llm.decision import ModelRole
 from routed_llm.encoders.base import EncoderOwner, unit_rows
 from routed_llm.errors import ConfigurationError, NotFittedError
 from routed_llm.routing.policy import RoutingPolicy
+from routed_llm.secrets import masked_repr
 
 __all__ = ["OutOfDistributionGuard"]
 
@@ -54,6 +55,9 @@ class OutOfDistributionGuard(EncoderOwner, ArtifactMixin, RoutingPolicy):
     def get_params(self) -> dict[str, Any]:
         return {"route_to": self.route_to, "encoder": dict(self.encoder) if isinstance(self.encoder, Mapping)
                 else self.encoder, "n_centroids": self.n_centroids, "quantile": self.quantile, "seed": self.seed}
+
+    def __repr__(self) -> str:
+        return masked_repr(type(self).__name__, self.get_params())
 
     def fit(self, prompts: Sequence[str]) -> OutOfDistributionGuard:
         """Learn the centroids and the distance limit from the router's training prompts."""
