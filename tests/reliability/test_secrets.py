@@ -74,3 +74,24 @@ def test_a_key_in_an_encoder_spec_is_never_saved_nor_shown(provider: FakeProvide
         assert "api_key" not in loaded.encoder and loaded.encoder["model"] == "openai/fake-embed"
     assert [text for text in seen if PLANTED in text] == []
     assert all(r.headers["authorization"] == f"Bearer {PLANTED}" for r in provider.requests)  # it was really used
+
+
+def test_label_cli_masks_a_key_from_the_environment_that_a_provider_echoes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 18 item 10: ``routed-llm label`` printed a 401 body quoting OPENAI_API_KEY in clear."""
+    from routed_llm.cli import main
+    from routed_llm.secrets import MASK
+
+    monkeypatch.setenv("OPENAI_API_KEY", PLANTED)
+    data = tmp_path / "prompts.txt"
+    data.write_text("what is 2+2?\n")
+    with FakeProvider() as fake:
+        fake.fail_next("strong", status=401, error_message=f"Incorrect API key provided: {PLANTED}")
+        code = main(["label", "--judge", "openai/judge", "--data", str(data), "--strong", "openai/strong",
+                     "--weak", "openai/weak", "--out", str(tmp_path / "battles.jsonl"), "--api-base", fake.base_url,
+                     "--no-progress", "--num-retries", "0"])
+        assert fake.requests[0].headers["authorization"] == f"Bearer {PLANTED}"
+    err = capsys.readouterr().err
+    assert code == 1 and "1 failed" in err and f"Incorrect API key provided: {MASK}" in err
+    assert PLANTED not in err
