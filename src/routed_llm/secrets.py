@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["MASK", "is_secret_key", "redact_mapping", "redact_text", "secret_values"]
+__all__ = [
+    "MASK",
+    "environment_secrets",
+    "is_secret_key",
+    "masked_repr",
+    "redact_mapping",
+    "redact_text",
+    "secret_values",
+    "without_secrets",
+]
 
 MASK = "**********"
 _SECRET_KEY = re.compile(
@@ -26,6 +36,33 @@ def redact_mapping(values: Mapping[str, Any]) -> dict[str, Any]:
         redact_mapping(value) if isinstance(value, Mapping) else value
         for key, value in values.items()
     }
+
+
+def without_secrets(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy with every secret-named entry removed, recursively: what may be written to disk.
+
+    Masking is for display; a file keeps nothing, because a masked value read back would be
+    sent as if it were the key.
+    """
+    return {
+        key: without_secrets(value) if isinstance(value, Mapping) else value
+        for key, value in values.items()
+        if not is_secret_key(key)
+    }
+
+
+def masked_repr(type_name: str, params: Mapping[str, Any]) -> str:
+    """``Type(a=1, encoder={... 'api_key': '**********'})``: a constructor-like repr, secrets masked."""
+    return f"{type_name}({', '.join(f'{key}={value!r}' for key, value in redact_mapping(params).items())})"
+
+
+def environment_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The values of secret-named environment variables (``OPENAI_API_KEY``, ``HF_TOKEN``, ...).
+
+    Providers read their keys from there, so a provider error that echoes a key echoes one
+    of these; a command-line tool masks them before printing what a provider said.
+    """
+    return secret_values({name: value for name, value in (os.environ if environ is None else environ).items()})
 
 
 def secret_values(values: Mapping[str, Any]) -> list[str]:

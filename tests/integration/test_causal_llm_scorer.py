@@ -176,7 +176,7 @@ def test_fit_calibrates_and_round_trips_without_the_key(provider: FakeProvider, 
 
 
 def test_corrupted_or_mismatched_artifact_is_refused(provider: FakeProvider, tmp_path: Path) -> None:
-    directory = make_scorer(provider).fit(["a", "b"]).save_pretrained(tmp_path / "router")
+    directory = make_scorer(provider).fit(["hi", "prove a"]).save_pretrained(tmp_path / "router")
     config = json.loads((directory / "config.json").read_text())
     config["params"]["no_such_option"] = 1
     (directory / "config.json").write_text(json.dumps(config))

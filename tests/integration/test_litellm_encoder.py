@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from routed_llm.encoders import LiteLLMEncoder
-from routed_llm.errors import ProviderError
+from routed_llm.errors import ConfigurationError, ProviderError
 from routed_llm.testing import FakeProvider
 
 KEY = "sk-test-embedding-key-0123456789"
@@ -36,3 +36,18 @@ def test_unreachable_provider_raises_a_provider_error_without_the_key() -> None:
     with pytest.raises(ProviderError, match="fake-embed") as info:
         encoder.encode(["hello"])
     assert KEY not in str(info.value)
+
+
+def test_api_key_env_names_the_variable_and_is_what_a_saved_spec_keeps(
+    provider: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ROUTER_EMBED_KEY", KEY)
+    encoder = LiteLLMEncoder("openai/fake-embed", api_base=provider.base_url, api_key_env="ROUTER_EMBED_KEY")
+    assert encoder.spec()["api_key_env"] == "ROUTER_EMBED_KEY" and KEY not in repr(encoder.spec())
+    encoder.encode(["hello"])
+    assert provider.requests[-1].headers["authorization"] == f"Bearer {KEY}"
+    monkeypatch.delenv("ROUTER_EMBED_KEY")
+    with pytest.raises(ConfigurationError, match="ROUTER_EMBED_KEY"):
+        LiteLLMEncoder("openai/fake-embed", api_base=provider.base_url, api_key_env="ROUTER_EMBED_KEY").encode(["x"])
+    with pytest.raises(ConfigurationError, match="api_key_env"):
+        LiteLLMEncoder("openai/fake-embed", api_key=KEY, api_key_env="ROUTER_EMBED_KEY")

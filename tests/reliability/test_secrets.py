@@ -6,6 +6,7 @@ import json
 import logging
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from routed_llm import ProviderError, RoutedClient
@@ -46,3 +47,51 @@ def test_planted_key_stays_out_of_everything(provider: FakeProvider, caplog: pyt
     leaks = [text for text in seen if PLANTED in text]
     assert leaks == []
     assert provider.requests[0].headers["authorization"] == f"Bearer {PLANTED}"  # but it was really used
+
+
+def test_a_key_in_an_encoder_spec_is_never_saved_nor_shown(provider: FakeProvider, tmp_path: Path) -> None:
+    """Issue 18 item 8: MF, SW and the OOD guard kept ``encoder={..., "api_key": KEY}`` in config.json and reprs."""
+    from routed_llm.scorers import load_scorer
+    from routed_llm.routing.ood import OutOfDistributionGuard
+    from routed_llm.scorers.mf import MFScorer
+    from routed_llm.scorers.sw import SWScorer
+    from routed_llm.training.labels import Battles
+
+    spec = {"type": "litellm", "model": "openai/fake-embed", "api_base": provider.base_url, "api_key": PLANTED}
+    prompts = ["prove the theorem", "hello there", "derive the integral", "hi thanks"]
+    battles = Battles(prompts=prompts, models=["big", "small"], prompt_index=np.arange(4),
+                      model_a=np.zeros(4, int), model_b=np.ones(4, int), outcome=np.array([1.0, 0.0, 1.0, 0.5]))
+    routers = [MFScorer("big", "small", encoder=spec, dim=4, epochs=2).fit(battles),
+               SWScorer("big", "small", encoder=spec).fit(battles),
+               OutOfDistributionGuard(encoder=spec, n_centroids=2).fit(prompts)]
+    seen: list[str] = []
+    for router in routers:
+        assert "api_key" in repr(router)  # the repr shows there is a key, masked
+        seen.append(repr(router))
+        directory = router.save_pretrained(tmp_path / router.name)
+        seen += [p.read_bytes().decode("utf-8", "replace") for p in directory.rglob("*") if p.is_file()]
+        loaded = load_scorer(directory) if router.name != "ood_guard" else OutOfDistributionGuard.from_pretrained(directory)
+        assert "api_key" not in loaded.encoder and loaded.encoder["model"] == "openai/fake-embed"
+    assert [text for text in seen if PLANTED in text] == []
+    assert all(r.headers["authorization"] == f"Bearer {PLANTED}" for r in provider.requests)  # it was really used
+
+
+def test_label_cli_masks_a_key_from_the_environment_that_a_provider_echoes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 18 item 10: ``routed-llm label`` printed a 401 body quoting OPENAI_API_KEY in clear."""
+    from routed_llm.cli import main
+    from routed_llm.secrets import MASK
+
+    monkeypatch.setenv("OPENAI_API_KEY", PLANTED)
+    data = tmp_path / "prompts.txt"
+    data.write_text("what is 2+2?\n")
+    with FakeProvider() as fake:
+        fake.fail_next("strong", status=401, error_message=f"Incorrect API key provided: {PLANTED}")
+        code = main(["label", "--judge", "openai/judge", "--data", str(data), "--strong", "openai/strong",
+                     "--weak", "openai/weak", "--out", str(tmp_path / "battles.jsonl"), "--api-base", fake.base_url,
+                     "--no-progress", "--num-retries", "0"])
+        assert fake.requests[0].headers["authorization"] == f"Bearer {PLANTED}"
+    err = capsys.readouterr().err
+    assert code == 1 and "1 failed" in err and f"Incorrect API key provided: {MASK}" in err
+    assert PLANTED not in err

@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
 
     from routed_llm.errors import ConfigurationError
+    from routed_llm.secrets import environment_secrets, redact_text
     from routed_llm.training.judge import alabel_battles, read_label_items
 
     if args.limit is not None and args.limit < 1:
@@ -87,8 +88,11 @@ def run(args: argparse.Namespace) -> int:
             report = label(lambda done, total: progress.update(task, completed=done, total=total))
     print(f"{report.written} battles written to {out}, {report.skipped} already there, {report.failed} failed",
           file=sys.stderr)
+    # the keys came from the environment, so the judge's own masking (of the keyword arguments) missed
+    # them; a provider that echoes the bearer token in its 401 body would print it here
+    secrets = environment_secrets()
     for error in report.errors[:5]:
-        print(f"  failed: {error}", file=sys.stderr)
+        print(f"  failed: {redact_text(error, secrets)}", file=sys.stderr)
     if report.failed:
         print("  rerun the same command to retry the failed prompts", file=sys.stderr)
         return 1

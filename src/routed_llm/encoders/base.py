@@ -24,7 +24,11 @@ _LITELLM_PREFIX = "litellm:"
 
 @runtime_checkable
 class Encoder(Protocol):
-    """Anything that maps texts to a ``(n, dim)`` float32 array and can describe itself."""
+    """Anything that maps texts to a ``(n, dim)`` float32 array and can describe itself.
+
+    An encoder may also have a ``dimension`` attribute, the width of its rows when that is
+    known without encoding (``None`` otherwise): a loaded artifact checks its tensors against it.
+    """
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text."""

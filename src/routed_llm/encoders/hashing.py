@@ -84,6 +84,11 @@ class HashingEncoder:
         self.lowercase = lowercase
         self.format_split = format_split
 
+    @property
+    def dimension(self) -> int:
+        """The width of :meth:`encode`'s rows, known without encoding anything."""
+        return self.n_features
+
     def spec(self) -> dict[str, Any]:
         return {"type": "hashing", "n_features": self.n_features, "ngram_max": self.ngram_max,
                 "lowercase": self.lowercase, "format_split": self.format_split}

@@ -1,12 +1,15 @@
 """Embeddings from any provider litellm supports (``text-embedding-3-small``, ``ollama/...``).
 
 For users who would rather call an API than run a local model. The API key is read by
-litellm from the environment or passed per instance; it is never part of :meth:`spec`, so
-a saved router never carries it.
+litellm from the provider's usual environment variable, or passed per instance: as
+``api_key`` (kept in memory only: never part of :meth:`spec`, and dropped from a saved
+router's config, so a loaded router falls back to the environment) or as ``api_key_env``,
+the *name* of an environment variable read at call time, which a saved router keeps.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +31,7 @@ class LiteLLMEncoder:
         *,
         api_base: str | None = None,
         api_key: str | None = None,
+        api_key_env: str | None = None,
         batch_size: int = 64,
         normalize: bool = True,
         cache_size: int = 10_000,
@@ -37,9 +41,12 @@ class LiteLLMEncoder:
             raise ConfigurationError("encoder.model", f"must be a litellm embedding model string, got {model!r}")
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ConfigurationError("encoder.batch_size", f"must be a positive int, got {batch_size!r}")
+        if api_key_env is not None and (api_key is not None or not isinstance(api_key_env, str) or not api_key_env):
+            raise ConfigurationError("encoder.api_key_env", "must be an environment variable name, without api_key")
         self.model = model
         self.api_base = api_base
         self._api_key = api_key
+        self.api_key_env = api_key_env
         self.batch_size = batch_size
         self.normalize = normalize
         self.timeout = timeout
@@ -47,7 +54,7 @@ class LiteLLMEncoder:
 
     def spec(self) -> dict[str, Any]:
         return {"type": "litellm", "model": self.model, "api_base": self.api_base,
-                "batch_size": self.batch_size, "normalize": self.normalize}
+                "batch_size": self.batch_size, "normalize": self.normalize, "api_key_env": self.api_key_env}
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) == 0:
@@ -60,15 +67,16 @@ class LiteLLMEncoder:
         kwargs: dict[str, Any] = {"timeout": self.timeout}
         if self.api_base is not None:
             kwargs["api_base"] = self.api_base
-        if self._api_key is not None:
-            kwargs["api_key"] = self._api_key
+        api_key = self._key()
+        if api_key is not None:
+            kwargs["api_key"] = api_key
         rows: list[list[float]] = []
         for start in range(0, len(texts), self.batch_size):
             batch = texts[start : start + self.batch_size]
             try:
                 response = litellm.embedding(model=self.model, input=batch, **kwargs)
             except Exception as exc:  # litellm raises many provider-specific types
-                secrets = [self._api_key] if self._api_key else []
+                secrets = [api_key] if api_key else []
                 raise ProviderError(
                     f"embedding model {self.model!r} failed: {redact_text(str(exc), secrets)}",
                     models=[self.model], decision=None,
@@ -79,6 +87,14 @@ class LiteLLMEncoder:
         if self.normalize:
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return vectors
+
+    def _key(self) -> str | None:
+        if self.api_key_env is None:
+            return self._api_key
+        value = os.environ.get(self.api_key_env)
+        if not value:
+            raise ConfigurationError("encoder.api_key_env", f"environment variable {self.api_key_env!r} is not set")
+        return value
 
     def __repr__(self) -> str:
         return f"LiteLLMEncoder(model={self.model!r}, api_base={self.api_base!r})"

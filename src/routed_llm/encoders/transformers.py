@@ -7,7 +7,9 @@ to its own longest text, not the set's), truncated to ``max_length`` tokens, and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -61,6 +63,18 @@ class TransformersEncoder:
         self._cache = EmbeddingCache(cache_size)
         self._loaded: tuple[Any, Any] | None = None
 
+    @property
+    def dimension(self) -> int | None:
+        """The hidden size, if known without loading weights: from a local checkpoint's config.json."""
+        if self._loaded is not None:
+            return int(self._loaded[1].config.hidden_size)
+        try:
+            config = json.loads((Path(resolve_model_path(self.model)) / "config.json").read_text())
+        except (ConfigurationError, OSError, ValueError, RecursionError):  # a Hub id, or no readable config
+            return None
+        size = config.get("hidden_size") if isinstance(config, dict) else None
+        return size if isinstance(size, int) and not isinstance(size, bool) else None
+
     def spec(self) -> dict[str, Any]:
         return {"type": "transformers", "model": self.model, "max_length": self.max_length,
                 "batch_size": self.batch_size, "normalize": self.normalize}
@@ -77,9 +91,11 @@ class TransformersEncoder:
             source = resolve_model_path(self.model)
             try:
                 tokenizer = AutoTokenizer.from_pretrained(source)
-                network = AutoModel.from_pretrained(source).to(self.device).eval()
+                # safetensors only: a pytorch_model.bin is a pickle, and unpickling runs code
+                network = AutoModel.from_pretrained(source, use_safetensors=True).to(self.device).eval()
             except (OSError, ValueError) as exc:
-                raise ConfigurationError("encoder.model", f"cannot load {self.model!r}: {exc}") from exc
+                raise ConfigurationError("encoder.model", f"cannot load {self.model!r} (its weights must be "
+                                         f"model.safetensors; pickled weights are never opened): {exc}") from exc
             self._loaded = (tokenizer, network)
         return self._loaded
 

@@ -18,8 +18,9 @@ import numpy as np
 from routed_llm.artifacts import ArtifactMixin
 from routed_llm.decision import ModelRole
 from routed_llm.encoders.base import EncoderOwner, unit_rows
-from routed_llm.errors import ConfigurationError, NotFittedError
+from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
 from routed_llm.routing.policy import RoutingPolicy
+from routed_llm.secrets import masked_repr
 
 __all__ = ["OutOfDistributionGuard"]
 
@@ -55,6 +56,9 @@ class OutOfDistributionGuard(EncoderOwner, ArtifactMixin, RoutingPolicy):
         return {"route_to": self.route_to, "encoder": dict(self.encoder) if isinstance(self.encoder, Mapping)
                 else self.encoder, "n_centroids": self.n_centroids, "quantile": self.quantile, "seed": self.seed}
 
+    def __repr__(self) -> str:
+        return masked_repr(type(self).__name__, self.get_params())
+
     def fit(self, prompts: Sequence[str]) -> OutOfDistributionGuard:
         """Learn the centroids and the distance limit from the router's training prompts."""
         self._check_params()
@@ -81,8 +85,18 @@ class OutOfDistributionGuard(EncoderOwner, ArtifactMixin, RoutingPolicy):
 
     def _load_state(self, state: Mapping[str, np.ndarray], extra: Mapping[str, Any]) -> None:
         self._check_params()
-        self.centroids_ = np.asarray(state["centroids"], dtype=np.float64)
-        self.limit_ = float(state["limit"][0])
+        centroids, limit = state["centroids"], state["limit"]
+        if centroids.ndim != 2 or len(centroids) == 0 or limit.shape != (1,):
+            raise ValueError(f"tensors 'centroids' {centroids.shape} and 'limit' {limit.shape} must be "
+                             "(n_centroids, dimension) and (1,)")
+        # known without encoding (a hashing width, a local checkpoint's hidden size): a mismatch
+        # found now is an ArtifactError at load instead of a numpy error on the first routed prompt
+        width = getattr(self._built_encoder(), "dimension", None)
+        if isinstance(width, int) and width != centroids.shape[1]:
+            raise ValueError(f"tensor 'centroids' is {centroids.shape[1]}-dimensional but the encoder "
+                             f"{self._built_encoder()!r} gives {width}-dimensional vectors")
+        self.centroids_ = np.asarray(centroids, dtype=np.float64)
+        self.limit_ = float(limit[0])
 
     # -- internals --------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -101,6 +115,9 @@ class OutOfDistributionGuard(EncoderOwner, ArtifactMixin, RoutingPolicy):
         return unit_rows(self._built_encoder().encode(list(prompts)))
 
     def _distance(self, vectors: np.ndarray) -> np.ndarray:
+        if vectors.shape[1] != self.centroids_.shape[1]:  # an encoder whose width is only known once it ran
+            raise ArtifactError(f"OutOfDistributionGuard: its centroids are {self.centroids_.shape[1]}-dimensional "
+                                f"but encoder {self._built_encoder()!r} gave {vectors.shape[1]}-dimensional vectors")
         return 1.0 - (vectors @ self.centroids_.T).max(axis=1)
 
 

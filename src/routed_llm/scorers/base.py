@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 
 from routed_llm.errors import ConfigurationError, ScorerError
+from routed_llm.secrets import masked_repr
 
 __all__ = ["BaseScorer", "RouterScorer", "check_scores", "check_share"]
 
@@ -68,8 +69,8 @@ class BaseScorer(ABC):
         return float(np.interp(1.0 - strong_share, levels, self.score_quantiles_))
 
     def __repr__(self) -> str:
-        params = ", ".join(f"{key}={value!r}" for key, value in self.get_params().items())
-        return f"{type(self).__name__}({params})"
+        # an encoder spec may carry an api_key: reprs end up in logs and tracebacks
+        return masked_repr(type(self).__name__, self.get_params())
 
 
 def check_scores(scores: Any, n_prompts: int, scorer_name: str) -> np.ndarray:

@@ -169,13 +169,15 @@ class CausalLLMScorer(ArtifactMixin, BaseScorer):
         return self
 
     @classmethod
-    def _from_config(cls, directory: Path, config: Mapping[str, Any]) -> CausalLLMScorer:
+    def _from_config(
+        cls, directory: Path, config: Mapping[str, Any], allow_unverified: bool = False
+    ) -> CausalLLMScorer:
         """Refuse unknown params: with ``**litellm_kwargs`` they would reach the provider."""
         known = set(inspect.signature(cls.__init__).parameters) - {"self", "litellm_kwargs"}
         unknown = sorted(set(config["params"]) - known)
         if unknown:
             raise ArtifactError(f"{directory / CONFIG_NAME}: params do not fit {cls.__name__}: unknown {unknown}")
-        return super()._from_config(directory, config)
+        return super()._from_config(directory, config, allow_unverified)
 
     # -- one call ---------------------------------------------------------------------------
     def _request(self, prompt: str) -> dict[str, Any]:

@@ -161,11 +161,16 @@ class LexicalScorer(ArtifactMixin, BaseScorer):
         return {"encoder": self._featuriser().spec()}
 
     def _load_state(self, state: Mapping[str, np.ndarray], extra: Mapping[str, Any]) -> None:
-        coef = state["coef"]
+        coef, intercept = state["coef"], state["intercept"]
         if coef.shape != (self.n_features,):
             raise ValueError(f"tensor 'coef' has shape {coef.shape}, expected ({self.n_features},)")
+        if intercept.shape != (1,):
+            raise ValueError(f"tensor 'intercept' has shape {intercept.shape}, expected (1,)")
+        # a gain is in [-1, 1]; an intercept past that decides alone, as a tampered one (1e9) would
+        if not abs(float(intercept[0])) <= 1.0:
+            raise ValueError(f"tensor 'intercept' is {float(intercept[0])}, outside the gain range [-1, 1]")
         self.coef_ = coef.astype(np.float64)
-        self.intercept_ = float(state["intercept"][0])
+        self.intercept_ = float(intercept[0])
 
 
 def fit_ridge(

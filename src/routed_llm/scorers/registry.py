@@ -73,12 +73,17 @@ def resolve_scorer(spec: str | RouterScorer | None, **options: Any) -> RouterSco
     raise UnknownRouterError(spec, available_scorers())
 
 
-def load_scorer(path_or_repo_id: str | Path, *, revision: str | None = None) -> RouterScorer:
-    """Load any saved router (a directory or a Hub repo id), dispatching on the scorer name in its config."""
+def load_scorer(
+    path_or_repo_id: str | Path, *, revision: str | None = None, allow_unverified: bool = False
+) -> RouterScorer:
+    """Load any saved router (a directory or a Hub repo id), dispatching on the scorer name in its config.
+
+    ``allow_unverified`` admits a format 1 artifact (no SHA-256), as in ``from_pretrained``.
+    """
     from routed_llm.artifacts import load_artifact
 
     classes = {name: partial(_import, target) for name, target in BUILTIN_SCORERS.items()}
-    return load_artifact(path_or_repo_id, classes, revision=revision)
+    return load_artifact(path_or_repo_id, classes, revision=revision, allow_unverified=allow_unverified)
 
 
 def _import(target: str) -> Any:

@@ -104,6 +104,9 @@ class SWScorer(EncoderOwner, ArtifactMixin, BaseScorer):
         for field, model in (("strong", self.strong), ("weak", self.weak)):
             if model not in self.models_:
                 raise ValueError(f"{field} model {model!r} is not among the saved models {self.models_}")
+        for name in ("model_a", "model_b"):
+            if n and not 0 <= int(state[name].min()) <= int(state[name].max()) < len(self.models_):
+                raise ValueError(f"tensor {name!r} names a model outside the {len(self.models_)} saved ones")
         self.embeddings_ = state["embeddings"]
         self.model_a_ = state["model_a"].astype(np.int64)
         self.model_b_ = state["model_b"].astype(np.int64)
