@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from train_default_router import TEACHER, load_split
+from previous_default_recipe import TEACHER, load_split
 
 from routed_llm.data.battles import battle_classes
 from routed_llm.scorers.bert import BertScorer

@@ -1,7 +1,10 @@
 """Speed of the shipped default router (or any saved one): load time, one-prompt latency, batched throughput.
 
-Prompts are the held-out MMLU and GSM8K prompts when ``../shared/data`` is present (real
-lengths), otherwise a fixed mix of short and long synthetic prompts.
+Prompts are every held-out prompt of ``pair_sources.py`` (MMLU, GSM8K, ARC-Challenge, MBPP,
+Winogrande, AlpacaEval: real lengths, few-shot prompts of 2,000 characters included) and the
+everyday-prompt fixture when ``../shared/data`` is present, otherwise a fixed mix of short and
+long synthetic prompts. The default needs only the core install (numpy, safetensors,
+tokenizers): run it in a venv without torch to check that too.
 
     python benchmarks/default_router_speed.py [--data ../shared/data] [--router default|PATH]
 
@@ -12,6 +15,7 @@ lengths), otherwise a fixed mix of short and long synthetic prompts.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -28,11 +32,11 @@ _LOAD_SNIPPET = (
 def sample_prompts(data: Path) -> list[str]:
     """Real benchmark prompts when available, so latency reflects real prompt lengths."""
     if (data / "routellm").is_dir():
-        from routed_llm.evaluation.loaders import load_benchmark
+        from pair_sources import load_pair_data
 
-        mmlu = load_benchmark(data / "routellm" / "mmlu")
-        gsm8k = load_benchmark(data / "routellm" / "gsm8k" / "gsm8k_responses.csv")
-        return list(mmlu.prompts) + list(gsm8k.prompts)
+        fixture = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "everyday_prompts.jsonl"
+        everyday = [json.loads(line)["prompt"] for line in fixture.read_text(encoding="utf-8").splitlines() if line]
+        return [prompt for table in load_pair_data(data).held_out.values() for prompt in table.prompts] + everyday
     short = ["What is the capital of France?", "hi there", "Translate 'good morning' into Spanish."]
     long = ["Prove that there are infinitely many primes congruent to 3 mod 4. " * 8,
             "Write a thread-safe LRU cache in Rust with O(1) get and put, and explain it. " * 6]

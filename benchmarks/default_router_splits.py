@@ -2,7 +2,7 @@
 
 The shipped artifact is judged on one split (seed 0), whose GSM8K part is 165 rows: a
 difference of a few hundredths of APGR there is within noise. This script re-trains both on
-each seed's 75% of RouteLLM's MMLU + GSM8K (the split of ``train_default_router.py``) and
+each seed's 75% of RouteLLM's MMLU + GSM8K (the split of ``previous_default_recipe.py``) and
 scores the other 25%, so the comparison rests on many splits instead of one. Seed 0 reproduces
 the table rows of benchmarks/README.md; use other seeds as evidence.
 
@@ -28,9 +28,9 @@ from pathlib import Path
 from statistics import median
 
 import numpy as np
+from previous_default_recipe import STRONG, WEAK, Split, fit_default, load_split, teacher_for
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from train_default_router import STRONG, WEAK, Split, fit_default, load_split, teacher_for
 
 from routed_llm.evaluation.metrics import evaluate_scores
 

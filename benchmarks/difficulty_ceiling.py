@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 
 import numpy as np
-from train_default_router import STRONG, WEAK
+from previous_default_recipe import STRONG, WEAK
 
 from routed_llm.evaluation.loaders import load_benchmark
 from routed_llm.evaluation.metrics import metrics_from_curve, quality_curve

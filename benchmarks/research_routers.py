@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from train_default_router import groups_of
+from previous_default_recipe import groups_of
 
 from routed_llm.data.battles import battle_classes
 from routed_llm.data.table import BenchmarkTable
@@ -50,7 +50,7 @@ ROUTERS = ("bert", "hybrid-det", "hybrid-prob", "hybrid-trans", "causal_llm")
 
 
 def split(table: BenchmarkTable, name: str, seed: int, held_out: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
-    """The split of ``train_default_router.py`` and ``routed-llm train``: 25% of each MMLU subject (of GSM8K)."""
+    """The split of ``previous_default_recipe.py`` and ``routed-llm train``: 25% of each MMLU subject (of GSM8K)."""
     test = holdout_mask(groups_of(table, name), held_out, seed)
     return np.flatnonzero(~test), np.flatnonzero(test)
 

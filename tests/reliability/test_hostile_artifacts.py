@@ -18,10 +18,10 @@ import pytest
 from safetensors.numpy import load_file, save_file
 
 from routed_llm.artifacts import FORMAT_VERSION, read_config
-from routed_llm.scorers import load_scorer
 from routed_llm.encoders import TransformersEncoder
 from routed_llm.errors import ArtifactError, ConfigurationError
 from routed_llm.routing.ood import OutOfDistributionGuard
+from routed_llm.scorers import load_scorer
 from routed_llm.scorers.lexical import LexicalScorer
 from routed_llm.scorers.sw import SWScorer
 from routed_llm.testing import FakeProvider

@@ -51,8 +51,8 @@ def test_planted_key_stays_out_of_everything(provider: FakeProvider, caplog: pyt
 
 def test_a_key_in_an_encoder_spec_is_never_saved_nor_shown(provider: FakeProvider, tmp_path: Path) -> None:
     """Issue 18 item 8: MF, SW and the OOD guard kept ``encoder={..., "api_key": KEY}`` in config.json and reprs."""
-    from routed_llm.scorers import load_scorer
     from routed_llm.routing.ood import OutOfDistributionGuard
+    from routed_llm.scorers import load_scorer
     from routed_llm.scorers.mf import MFScorer
     from routed_llm.scorers.sw import SWScorer
     from routed_llm.training.labels import Battles

@@ -174,23 +174,26 @@ def test_fit_rejects_bad_labels_naming_the_field() -> None:
 
 def test_default_router_is_shipped_calibrated_and_used_by_default() -> None:
     from routed_llm.client import RoutedClient
+    from routed_llm.scorers.blend import BlendScorer
 
     scorer = resolve_scorer("default")
-    assert isinstance(scorer, LexicalScorer)
-    assert isinstance(resolve_scorer(None), LexicalScorer)
+    assert isinstance(scorer, BlendScorer)
+    assert isinstance(resolve_scorer(None), BlendScorer)
     scores = scorer.score(["What is 2 + 2?", "Which of the following is true?\nA. x\nB. y\nC. z\nD. w\nAnswer:"])
     assert scores.shape == (2,) and np.all((scores >= 0) & (scores <= 1))
     assert 0.0 < scorer.threshold_for_strong_share(0.3) < 1.0
     assert scorer.threshold_for_strong_share(0.3) > scorer.threshold_for_strong_share(0.6)
     client = RoutedClient("strong-model", "weak-model", strong_share=0.3)
-    assert isinstance(client.scorer, LexicalScorer)
+    assert isinstance(client.scorer, BlendScorer)
     config = json.loads((Path(__import__("routed_llm").__file__).parent / "_default" / "config.json").read_text())
-    assert config["scorer"] == "lexical" and "held_out_metrics" in config["metadata"]
+    assert config["scorer"] == "blend" and "held_out_metrics" in config["metadata"]
 
 
 def test_lexical_scores_one_prompt_as_it_scores_a_batch() -> None:
     """The one-prompt fast path (plain Python) and the batched sparse path must agree."""
-    scorer = resolve_scorer("default")
+    scorer = LexicalScorer(n_features=2**12).fit(
+        ["What is 2 + 2?", "Prove Fermat's little theorem", "hi", "Write a parser in C"] * 3, [0.0, 1.0, -0.5, 0.5] * 3
+    )
     prompts = ["What is 2 + 2?", "Which is true?\nA. x\nB. y", "héllo " * 3000, "", "ok"]
     batched = scorer.score(prompts)
     one_by_one = np.concatenate([scorer.score([prompt]) for prompt in prompts])

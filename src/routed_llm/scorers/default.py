@@ -1,11 +1,14 @@
-"""The router shipped inside the package: used by ``router=None`` and ``router="default"``.
+"""The router shipped inside the package: what ``router="default"`` (and no router at all) means.
 
-A :class:`~routed_llm.scorers.lexical.LexicalScorer` trained by
-``benchmarks/train_default_router.py`` on the training portions of RouteLLM's MMLU and
-GSM8K results (GPT-4 vs Mixtral), half from the labels and half from the scores of a MiniLM
-fine-tuned on the same rows (distillation: the slow model's knowledge at the fast model's
-speed). It needs no network, no API key and no torch, and its config carries score
-quantiles, so ``strong_share=`` works out of the box.
+An equal :class:`~routed_llm.scorers.blend.BlendScorer` of a
+:class:`~routed_llm.scorers.token_embedding.TokenEmbeddingScorer` trained by
+``benchmarks/train_default_router.py`` on the strong model's gain over five benchmark
+sources of GPT-4-1106-preview vs Mixtral-8x7B (RouteLLM MMLU and GSM8K, RouterBench
+ARC-Challenge, MBPP and Winogrande, weighted equally) plus trivial chat turns, and the
+previous lexical default (MMLU and GSM8K, distilled from a fine-tuned MiniLM). It needs no
+network, no API key and no torch. Its score is a rank among typical traffic, so the default
+threshold of 0.5 sends about half of benchmark-like traffic, and much less of everyday chat,
+to the strong model; ``strong_share=`` sets the share exactly.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ def load_default_router(**options: Any) -> Any:
     """Load the shipped default router (it takes no options: it is a trained artifact)."""
     if options:
         raise ConfigurationError("router", f"the default router takes no options, got {sorted(options)}")
-    from routed_llm.scorers.lexical import LexicalScorer
+    from routed_llm.scorers.blend import BlendScorer
 
     with as_file(files("routed_llm").joinpath(DEFAULT_ROUTER_FOLDER)) as directory:
-        return LexicalScorer.from_pretrained(directory)
+        return BlendScorer.from_pretrained(directory)

@@ -30,7 +30,7 @@ from routed_llm.encoders.hashing import HashingEncoder, SparseRows
 from routed_llm.errors import ConfigurationError, NotFittedError
 from routed_llm.scorers.base import BaseScorer
 
-__all__ = ["LexicalScorer", "fit_ridge", "score_quantiles"]
+__all__ = ["LexicalScorer", "fit_ridge", "score_quantiles", "smooth_by_group"]
 
 QUANTILE_LEVELS = 101
 
@@ -102,7 +102,7 @@ class LexicalScorer(ArtifactMixin, BaseScorer):
         if np.any(np.abs(labels) > 1.0) or not np.all(np.isfinite(labels)):
             raise ConfigurationError("gains", "every gain must be a finite number in [-1, 1]")
         weights = np.ones(len(prompts)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        target = labels if groups is None else _smooth_by_group(labels, groups, weights, self.group_smoothing)
+        target = labels if groups is None else smooth_by_group(labels, groups, weights, self.group_smoothing)
         if teacher_scores is not None:
             taught = _on_gain_scale(teacher_scores, labels, weights)
             target = self.teacher_weight * taught + (1.0 - self.teacher_weight) * target
@@ -237,9 +237,10 @@ def _on_gain_scale(
     return np.clip(float(weights @ gains) / total + slope * centred, -1.0, 1.0)
 
 
-def _smooth_by_group(
+def smooth_by_group(
     target: np.ndarray, groups: Sequence[str], weights: np.ndarray, smoothing: float
 ) -> np.ndarray:
+    """Pull each target ``smoothing`` of the way to its group's weighted mean (one outcome is noise)."""
     if len(groups) != len(target):
         raise ConfigurationError("groups", f"{len(groups)} groups for {len(target)} prompts")
     labels, inverse = np.unique(np.asarray(groups, dtype=object).astype(str), return_inverse=True)

@@ -28,6 +28,8 @@ BUILTIN_SCORERS: Mapping[str, str] = {
     "random": "routed_llm.scorers.random:RandomScorer",
     "default": "routed_llm.scorers.default:load_default_router",
     "lexical": "routed_llm.scorers.lexical:LexicalScorer",
+    "token_embedding": "routed_llm.scorers.token_embedding:TokenEmbeddingScorer",
+    "blend": "routed_llm.scorers.blend:BlendScorer",
     "sw": "routed_llm.scorers.sw:SWScorer",
     "mf": "routed_llm.scorers.mf:MFScorer",
     "causal_llm": "routed_llm.scorers.causal_llm:CausalLLMScorer",
