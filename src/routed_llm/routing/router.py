@@ -17,6 +17,7 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from routed_llm.decision import ModelRole, RoutingDecision
@@ -125,7 +126,7 @@ class Router(ABC):
         text = self.prompt(messages)
         pinned = self._pinned(text, messages) if route_to is None else None
         score = self._score(text) if self._scores_text(pinned) else None
-        return _logged(self._decide(text, score, started, threshold, strong_share, route_to, pinned))
+        return _logged(self._decide(text, score, started, _Asked(threshold, strong_share, route_to, pinned)))
 
     async def aroute(
         self,
@@ -140,7 +141,7 @@ class Router(ABC):
         text = self.prompt(messages)
         pinned = self._pinned(text, messages) if route_to is None else None
         score = await self._ascore(text) if self._scores_text(pinned) else None
-        return _logged(self._decide(text, score, started, threshold, strong_share, route_to, pinned))
+        return _logged(self._decide(text, score, started, _Asked(threshold, strong_share, route_to, pinned)))
 
     # -- attempts and admission -----------------------------------------------------------------
     def order(self, decision: RoutingDecision) -> list[str]:
@@ -240,16 +241,7 @@ class Router(ABC):
             raise ScorerError(f"router {self.scorer.name!r} failed: {type(exc).__name__}: {exc}") from exc
 
     @abstractmethod
-    def _decide(
-        self,
-        text: str,
-        score: float | None,
-        started: float,
-        threshold: float | None,
-        strong_share: float | None,
-        route_to: str | None,
-        pinned: tuple[ModelRole, str] | None,
-    ) -> RoutingDecision: ...
+    def _decide(self, text: str, score: float | None, started: float, asked: _Asked) -> RoutingDecision: ...
 
     @abstractmethod
     def _ranking(self, decision: RoutingDecision) -> list[str]: ...
@@ -299,16 +291,8 @@ class PairRouter(Router):
     def describe(self) -> str:
         return f"strong={self.strong!r}, weak={self.weak!r}, router={self.scorer.name!r}, threshold={self.threshold!r}"
 
-    def _decide(
-        self,
-        text: str,
-        score: float | None,
-        started: float,
-        threshold: float | None,
-        strong_share: float | None,
-        route_to: str | None,
-        pinned: tuple[ModelRole, str] | None,
-    ) -> RoutingDecision:
+    def _decide(self, text: str, score: float | None, started: float, asked: _Asked) -> RoutingDecision:
+        threshold, strong_share, route_to, pinned = asked.threshold, asked.strong_share, asked.route_to, asked.pinned
         if threshold is not None and strong_share is not None:
             raise ConfigurationError("threshold", "give either threshold or strong_share, not both")
         if strong_share is not None:
@@ -385,19 +369,11 @@ class FleetRouter(Router):
     def _scores_text(self, pinned: tuple[ModelRole, str] | None) -> bool:
         return False  # the fleet predicts every candidate's quality itself
 
-    def _decide(
-        self,
-        text: str,
-        score: float | None,
-        started: float,
-        threshold: float | None,
-        strong_share: float | None,
-        route_to: str | None,
-        pinned: tuple[ModelRole, str] | None,
-    ) -> RoutingDecision:
-        if threshold is not None or strong_share is not None:
+    def _decide(self, text: str, score: float | None, started: float, asked: _Asked) -> RoutingDecision:
+        if asked.threshold is not None or asked.strong_share is not None:
             raise ConfigurationError("threshold", "N-model routing weighs cost with cost_weight, not a threshold")
-        decision = self.fleet.decide(text, started, route_to if pinned is None else pinned[0])
+        pinned = asked.pinned
+        decision = self.fleet.decide(text, started, asked.route_to if pinned is None else pinned[0])
         return decision if pinned is None else decision.with_outcome(policy=pinned[1])
 
     def _ranking(self, decision: RoutingDecision) -> list[str]:
@@ -433,6 +409,16 @@ def make_router(
     if threshold is not None or strong_share is not None:
         raise ConfigurationError("threshold", "N-model routing weighs cost with cost_weight, not a threshold")
     return FleetRouter(models, resolve_scorer(router), PriceBook(prices), cost_weight=cost_weight, **options)
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What one routing call asks beyond the prompt: per-call cut-off, a pinned model, a policy's pin."""
+
+    threshold: float | None
+    strong_share: float | None
+    route_to: str | None
+    pinned: tuple[ModelRole, str] | None
 
 
 def _has_media(messages: Messages) -> bool:
