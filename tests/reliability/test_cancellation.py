@@ -77,6 +77,38 @@ def test_a_sync_call_interrupted_returns_its_slot_and_reservation(
     assert_all_returned(client, cap, budget)
 
 
+SLOW_CHUNKS = {"status": 200, "content": "one two three four", "chunk_delay_s": 2.0}
+
+
+async def test_an_async_stream_cancelled_between_chunks_returns_its_slot_and_reservation(
+    guarded: tuple[RoutedClient, ConcurrencyCap, SpendBudget], provider: FakeProvider
+) -> None:
+    client, cap, budget = guarded
+    provider.fail_next("big", **SLOW_CHUNKS)
+    stream = await client.astream(HI)
+
+    async def read_all() -> None:
+        async for _ in stream:
+            pass
+
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(read_all(), timeout=0.2)
+    assert_all_returned(client, cap, budget)
+
+
+def test_a_sync_stream_interrupted_between_chunks_returns_its_slot_and_reservation(
+    guarded: tuple[RoutedClient, ConcurrencyCap, SpendBudget], provider: FakeProvider, interrupt_after: None
+) -> None:
+    client, cap, budget = guarded
+    provider.fail_next("big", **SLOW_CHUNKS)
+    stream = client.stream(HI)
+    signal.setitimer(signal.ITIMER_REAL, 0.2)
+    with pytest.raises(Interrupted):
+        for _ in stream:
+            pass
+    assert_all_returned(client, cap, budget)
+
+
 def test_sync_streams_closed_or_dropped_after_one_chunk_return_their_slots(provider: FakeProvider) -> None:
     provider.responder = lambda body: FakeReply(content="one two three four")
     cap = ConcurrencyCap(2)
