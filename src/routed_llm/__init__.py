@@ -6,7 +6,7 @@ turns the score into a choice; litellm calls the chosen model. Heavy dependencie
 """
 
 from routed_llm.accounting import ModelUsage, UsageReport
-from routed_llm.client import AsyncRoutedStream, RoutedClient, RoutedResponse, RoutedStream
+from routed_llm.client import AsyncRoutedStream, RoutedClient, RoutedResponse, RoutedStream, Ticket
 from routed_llm.decision import RoutingDecision
 from routed_llm.errors import (
     ArtifactError,
@@ -21,7 +21,7 @@ from routed_llm.errors import (
 )
 from routed_llm.pricing import ModelPrice
 from routed_llm.prompts import prompt_text
-from routed_llm.routing import ThresholdPolicy, calibrate
+from routed_llm.routing import FleetRouter, Lease, PairRouter, Router, ThresholdPolicy, calibrate
 from routed_llm.scorers import BaseScorer, RandomScorer, RouterScorer, available_scorers, resolve_scorer
 
 __version__ = "0.1.0"
@@ -32,20 +32,25 @@ __all__ = [
     "BaseScorer",
     "ConfigurationError",
     "DataError",
+    "FleetRouter",
     "InvalidPromptError",
+    "Lease",
     "ModelPrice",
     "ModelUsage",
     "NotFittedError",
+    "PairRouter",
     "ProviderError",
     "RandomScorer",
     "RoutedClient",
     "RoutedLLMError",
     "RoutedResponse",
     "RoutedStream",
+    "Router",
     "RouterScorer",
     "RoutingDecision",
     "ScorerError",
     "ThresholdPolicy",
+    "Ticket",
     "UnknownRouterError",
     "UsageReport",
     "__version__",

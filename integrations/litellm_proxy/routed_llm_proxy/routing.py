@@ -15,8 +15,9 @@ deployments tagged with a candidate's ``model``), where the request goes to the 
 quality-for-cost candidate and, when it has no healthy deployment, to the next one of the
 prompt's ranking.
 
-Only the routing choice lives here; scoring, thresholds and policies are
-:class:`routed_llm.RoutedClient`'s.
+Only the mapping of the router's choice onto deployments lives here; scoring, thresholds,
+the attempt order and the policies' admissions are a :class:`routed_llm.routing.Router`'s,
+the one :class:`routed_llm.RoutedClient` uses too.
 """
 
 from __future__ import annotations
@@ -32,10 +33,10 @@ from typing import Any
 from litellm._logging import verbose_router_logger
 from litellm.integrations.custom_logger import CustomLogger
 
-from routed_llm import ConfigurationError, RoutedClient
+from routed_llm import ConfigurationError
 from routed_llm.decision import ModelRole, RoutingDecision
 from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, PromptView
-from routed_llm.routing import CallOutcome, RoutingPolicy
+from routed_llm.routing import Lease, Router, RoutingPolicy, make_router
 from routed_llm.scorers.base import RouterScorer
 
 __all__ = ["DECISION_KEY", "HEADER_PREFIX", "ROLE_KEY", "RoutedLLMRouting"]
@@ -59,6 +60,13 @@ class RoutedLLMRouting(CustomLogger):
     ``models=[...]``, a candidate's ``model``); other groups are left to LiteLLM. Several
     deployments may share a tag: LiteLLM balances among them.
 
+    The choice, the order of the tags to try and the policies' admissions are a
+    :class:`routed_llm.routing.Router`'s (:attr:`router`), the same as
+    :class:`routed_llm.RoutedClient` uses: its model names are the tags (``strong`` and
+    ``weak``, or the candidates' ``model``). This class only maps tags to healthy
+    deployments, keeps each admission (a :class:`~routed_llm.routing.Lease`) until
+    LiteLLM reports the attempt's outcome, and writes the decision into the request.
+
     With ``models`` the router must be an N-model one (it predicts each candidate's
     quality) and ``cost_weight`` prices quality against cost, as in
     ``RoutedClient(models=...)``; policies then guard the first candidate (the ``strong``
@@ -71,14 +79,15 @@ class RoutedLLMRouting(CustomLogger):
 
         routing = RoutedLLMRouting.from_proxy_config(Path(__file__).with_name("config.yaml"))
 
-    ``on_error`` is the role a request gets when the scorer fails (the request is still
-    served); ``max_call_s`` bounds how long an admitted call may stay unreported before its
-    admission is returned to the policies (a client that hung up mid-stream).
+    ``router`` defaults to ``"default"``, as the client's does. ``on_error`` is the role a
+    request gets when the scorer fails (the request is still served); ``max_call_s`` bounds
+    how long an admitted call may stay unreported before its admission is returned to the
+    policies (a client that hung up mid-stream).
     """
 
     def __init__(
         self,
-        router: str | RouterScorer | None = "random",
+        router: str | RouterScorer | None = "default",
         threshold: float | None = None,
         *,
         strong_share: float | None = None,
@@ -98,18 +107,16 @@ class RoutedLLMRouting(CustomLogger):
             raise ConfigurationError("role_key", f"must be a non-empty string, got {role_key!r}")
         if isinstance(max_call_s, bool) or not isinstance(max_call_s, (int, float)) or not max_call_s > 0:
             raise ConfigurationError("max_call_s", f"must be a number > 0, got {max_call_s!r}")
-        common: dict[str, Any] = {"router": router, "threshold": threshold, "strong_share": strong_share,
-                                  "prompt_view": prompt_view, "max_prompt_chars": max_prompt_chars, "policies": policies}
-        if models is None:
-            self.client = RoutedClient("strong", "weak", **common)
-        else:
-            self.client = RoutedClient(models=models, cost_weight=cost_weight, **common)
-        fleet = self.client.fleet
-        self.targets: tuple[str, ...] = _ROLES if fleet is None else tuple(fleet.models)
+        pair = _ROLES if models is None else (None, None)
+        self.router: Router = make_router(
+            *pair, router, threshold, strong_share=strong_share, models=models, cost_weight=cost_weight,
+            policies=policies, prompt_view=prompt_view, max_prompt_chars=max_prompt_chars,
+        )
+        self.targets: tuple[str, ...] = tuple(self.router.models)
         self.role_key = role_key
         self.on_error: ModelRole = on_error
         self.max_call_s = float(max_call_s)
-        self._admitted: dict[str, tuple[ModelRole, float]] = {}
+        self._leases: dict[str, tuple[Lease, float]] = {}
         self._releasing = 0
         self._lock = threading.Lock()
 
@@ -132,19 +139,16 @@ class RoutedLLMRouting(CustomLogger):
 
     @property
     def policies(self) -> tuple[RoutingPolicy, ...]:
-        return self.client.policies
+        return self.router.policies
 
     def in_flight(self) -> int:
         """Admitted calls whose outcome the policies have not received yet."""
         with self._lock:
-            return len(self._admitted) + self._releasing
+            return len(self._leases) + self._releasing
 
     def __repr__(self) -> str:
-        fleet = self.client.fleet
-        choice = (f"threshold={self.client.threshold!r}" if fleet is None
-                  else f"models={fleet.models!r}, cost_weight={fleet.policy.cost_weight!r}")
         return (
-            f"RoutedLLMRouting(router={self.client.scorer.name!r}, {choice}, "
+            f"RoutedLLMRouting({self.router.describe()}, "
             f"policies={[p.name for p in self.policies]!r}, role_key={self.role_key!r})"
         )
 
@@ -170,6 +174,7 @@ class RoutedLLMRouting(CustomLogger):
         if isinstance(earlier, dict) and earlier.get("model_group") == model:
             # A retry or a re-pick within the same request keeps the first decision.
             await self._readmit(earlier, groups)
+            earlier.setdefault("deployments", {}).update(_deployments(groups))
             return groups[_first_available(earlier["order"], groups)]
         await asyncio.to_thread(self._expire_admissions)
         record = await self._decide(model, messages, groups)
@@ -178,25 +183,25 @@ class RoutedLLMRouting(CustomLogger):
         return groups[record["target"]]
 
     async def _decide(self, model: str, messages: list[Any] | None, groups: Mapping[str, list[Any]]) -> dict[str, Any]:
+        placed = {"model_group": model, "deployments": _deployments(groups)}
         try:
             decision = await self._route(messages or [])
         except Exception as exc:  # the request must still be served: the failure is logged and recorded
             verbose_router_logger.warning(
                 "routed-llm: router %r failed (%s: %s); model group %r goes to its %s deployments",
-                self.client.scorer.name, type(exc).__name__, exc, model, self.on_error,
+                self.router.scorer.name, type(exc).__name__, exc, model, self.on_error,
             )
-            order = self._order_for(self.on_error)
-            return {**self._placed(_first_available(order, groups), order), "model_group": model,
-                    "policy": "router_error", "router": self.client.scorer.name, "score": None, "threshold": None,
-                    "admission": None}
+            order = self.router.led_by(self.router.models, self.router.model_for(self.on_error))
+            return {**self._placed(order, groups), **placed, "policy": "router_error",
+                    "router": self.router.scorer.name, "score": None, "threshold": None, "admission": None}
+        order = self.router.order(decision)
         # Policies may wait on Redis: keep the proxy's event loop serving meanwhile.
-        role, policy = await asyncio.to_thread(self._admit, decision.role, decision.policy)
-        order = self._order_for(role, decision)
-        target = _first_available(order, groups)
-        if target != order[0]:
-            policy = "unavailable"
-        return {**_decision_fields(decision), **self._placed(target, order), "model_group": model,
-                "admitted_role": role, "policy": policy, "admission": self._admission(role)}
+        lease = await asyncio.to_thread(self.router.admit, order)
+        record = {**_decision_fields(decision), **placed, "policy": decision.policy, "admitted_role": decision.role,
+                  "admission": None}
+        self._hold(record, lease, order, groups)
+        record["routed"] = record["target"]
+        return record
 
     async def _readmit(self, record: dict[str, Any], groups: Mapping[str, list[Any]]) -> None:
         """Admit a retry of the request as a call of its own once the last attempt was released.
@@ -210,60 +215,40 @@ class RoutedLLMRouting(CustomLogger):
         """
         token = record.get("admission")
         with self._lock:
-            if token is None or token in self._admitted:  # router failed (nothing admitted), or still held
+            if token is None or token in self._leases:  # router failed (nothing admitted), or still held
                 return
-        wanted: ModelRole = record["admitted_role"]
-        role, policy = await asyncio.to_thread(self._admit, wanted, record["policy"])
-        record["admission"] = self._admission(role)
-        if role != wanted:
-            order = self._led_by(role, record["order"])
-            record.update(self._placed(_first_available(order, groups), order), admitted_role=role, policy=policy)
+        order = list(record["order"])
+        lease = await asyncio.to_thread(self.router.admit, order)
+        self._hold(record, lease, order, groups)
 
-    def _admission(self, role: ModelRole) -> str:
-        token = uuid.uuid4().hex
-        with self._lock:
-            self._admitted[token] = (role, time.monotonic())
-        return token
+    def _hold(self, record: dict[str, Any], lease: Lease | None, order: list[str],
+              groups: Mapping[str, list[Any]]) -> None:
+        """Keep ``lease`` until its outcome is reported, and place the record where it sends the call."""
+        if lease is not None:
+            if lease.model != order[0]:
+                order = self.router.led_by(order, lease.model)
+            token = uuid.uuid4().hex
+            with self._lock:
+                self._leases[token] = (lease, time.monotonic())
+            record.update(admission=token, admitted_role=lease.role)
+            if lease.policy is not None:
+                record["policy"] = lease.policy
+        record.update(self._placed(order, groups))
 
-    def _order_for(self, role: ModelRole, decision: RoutingDecision | None = None) -> list[str]:
-        """The tags to try, best first, for a request admitted as ``role``: the pair's other
-        role after it, or the prompt's N-model ranking (without one, the candidates as listed,
-        reversed for ``weak``), with the strong tags moved to the end the role calls for."""
-        fleet = self.client.fleet
-        if fleet is None:
-            return [role, _other(role)]
-        if decision is not None:
-            ranking = list(decision.extra["ranking"])
-            return ranking if role == decision.role else self._led_by(role, ranking)
-        return self._led_by(role, list(fleet.models) if role == "strong" else list(fleet.models)[::-1])
-
-    def _led_by(self, role: ModelRole, order: list[str]) -> list[str]:
-        """``order`` with the strong role's tags first (``role`` strong) or last (``role`` weak)."""
-        strong = [target for target in order if self._role_of(target) == "strong"]
-        others = [target for target in order if target not in strong]
-        return [*strong, *others] if role == "strong" else [*others, *strong]
-
-    def _role_of(self, target: str) -> ModelRole:
-        fleet = self.client.fleet
-        return target if fleet is None else fleet.role_of(target)  # type: ignore[return-value]
-
-    def _placed(self, target: str, order: list[str]) -> dict[str, Any]:
-        """The record's fields that say where the request went."""
-        placed = {"target": target, "role": self._role_of(target), "order": order}
-        return placed if self.client.fleet is None else {**placed, "model": target}
-
-    def _admit(self, role: ModelRole, policy: str) -> tuple[ModelRole, str]:
-        for extra in self.policies:
-            admitted = extra.admit(role)
-            if admitted != role:
-                role, policy = admitted, extra.name
-        return role, policy
+    def _placed(self, order: list[str], groups: Mapping[str, list[Any]]) -> dict[str, Any]:
+        """The record's fields that say where the request goes: the first tag of ``order`` with
+        healthy deployments (policy ``unavailable`` when that is not the first)."""
+        target = _first_available(order, groups)
+        placed: dict[str, Any] = {"target": target, "role": self.router.role_of(target), "order": order}
+        if target != order[0]:
+            placed["policy"] = "unavailable"
+        return placed if self.router.fleet is None else {**placed, "model": target}
 
     async def _route(self, messages: list[Any]) -> RoutingDecision:
-        if hasattr(self.client.scorer, "ascore"):
-            return await self.client.aroute(messages)
+        if hasattr(self.router.scorer, "ascore"):
+            return await self.router.aroute(messages)
         # Neural scorers compute on the CPU: keep the proxy's event loop serving meanwhile.
-        return await asyncio.to_thread(self.client.route, messages)
+        return await asyncio.to_thread(self.router.route, messages)
 
     def _target_of(self, deployment: Any) -> str | None:
         info = deployment.get("model_info") if isinstance(deployment, Mapping) else None
@@ -283,28 +268,28 @@ class RoutedLLMRouting(CustomLogger):
                                       end_time: Any) -> None:
         cost = kwargs.get("response_cost")
         await self._report(kwargs, float(cost) if isinstance(cost, (int, float)) else None, _seconds(start_time, end_time),
-                     None)
+                           None)
 
     async def async_log_failure_event(self, kwargs: dict[str, Any], response_obj: Any, start_time: Any,
                                       end_time: Any) -> None:
         error = kwargs.get("exception")
-        status = getattr(error, "status_code", None)
-        await self._report(kwargs, None, _seconds(start_time, end_time), status if isinstance(status, int) else 599)
+        await self._report(kwargs, None, _seconds(start_time, end_time),
+                           error if isinstance(error, Exception) else _UnreportedFailure())
 
     async def _report(self, kwargs: Mapping[str, Any], cost: float | None, latency_s: float,
-                      status: int | None) -> None:
+                      error: Exception | None) -> None:
         """Release the attempt's admission once, with the outcome of the call that answered."""
         record = _decision_in(kwargs)
         token = record.get("admission") if record else None
         if not token:
             return
         with self._lock:
-            admitted = self._admitted.pop(token, None)
-            if admitted is None:
+            held = self._leases.pop(token, None)
+            if held is None:
                 return
             self._releasing += 1
         try:
-            await asyncio.to_thread(self._release, CallOutcome(admitted[0], cost, latency_s, status))
+            await asyncio.to_thread(held[0].release, cost=cost, error=error, latency_s=latency_s)
         finally:
             with self._lock:
                 self._releasing -= 1
@@ -312,14 +297,11 @@ class RoutedLLMRouting(CustomLogger):
     def _expire_admissions(self) -> None:
         horizon = time.monotonic() - self.max_call_s
         with self._lock:
-            stale = [token for token, (_, since) in self._admitted.items() if since < horizon]
-            roles = [self._admitted.pop(token)[0] for token in stale]
-        for role in roles:
-            self._release(CallOutcome(role, None, self.max_call_s, 599))
-
-    def _release(self, outcome: CallOutcome) -> None:
-        for policy in self.policies:
-            policy.release(outcome)
+            stale = [token for token, (_, since) in self._leases.items() if since < horizon]
+            leases = [self._leases.pop(token)[0] for token in stale]
+        for lease in leases:
+            lease.release(error=TimeoutError(f"no outcome within max_call_s={self.max_call_s}"),
+                          latency_s=self.max_call_s)
 
     # -- response headers (proxy) -------------------------------------------------------------
     async def async_post_call_response_headers_hook(
@@ -330,20 +312,31 @@ class RoutedLLMRouting(CustomLogger):
         request_headers: dict[str, str] | None = None,
         litellm_call_info: dict[str, Any] | None = None,
     ) -> dict[str, str] | None:
-        """``x-routed-llm-*`` headers: router, score, threshold, role, policy (and model, for N models)."""
+        """``x-routed-llm-*`` headers: router, score, threshold, role, policy (and model, for N models).
+
+        Once the answer is known, ``role``/``model`` name the deployment that answered (which
+        differs from the chosen one after LiteLLM retried elsewhere), ``deployment`` its
+        litellm model, and ``fallback`` says whether it is not the one the router chose.
+        """
         record = _decision_in(data)
         if record is None:
             return None
-        headers = {
-            f"{HEADER_PREFIX}{name}": _header_value(record.get(name))
-            for name in _HEADERS
-            if record.get(name) is not None
-        }
+        fields = dict(record)
+        answered = _answered_by(record, response, litellm_call_info)
+        if answered is not None:
+            target, deployment = answered
+            fields.update(role=self.router.role_of(target), deployment=deployment,
+                          fallback="true" if target != record.get("routed", record.get("target")) else "false")
+            if self.router.fleet is not None:
+                fields["model"] = target
+        names = (*_HEADERS, "deployment", "fallback")
+        headers = {f"{HEADER_PREFIX}{name}": _header_value(fields.get(name)) for name in names
+                   if fields.get(name) is not None}
         return headers or None
 
 
-def _other(role: ModelRole) -> ModelRole:
-    return "weak" if role == "strong" else "strong"
+class _UnreportedFailure(Exception):
+    """A failed attempt LiteLLM reported without its exception."""
 
 
 def _first_available(order: Sequence[str], groups: Mapping[str, list[Any]]) -> str:
@@ -370,6 +363,26 @@ def _decision_in(kwargs: Mapping[str, Any]) -> Mapping[str, Any] | None:
             if isinstance(metadata, Mapping) and isinstance(metadata.get(DECISION_KEY), Mapping):
                 return metadata[DECISION_KEY]  # type: ignore[no-any-return]
     return None
+
+
+def _deployments(groups: Mapping[str, list[Any]]) -> dict[str, list[str]]:
+    """Each tagged deployment's id -> its tag and litellm model, to name the one that answers."""
+    found: dict[str, list[str]] = {}
+    for target, deployments in groups.items():
+        for deployment in deployments:
+            ident = (deployment.get("model_info") or {}).get("id")
+            if ident is not None:
+                found[str(ident)] = [target, str((deployment.get("litellm_params") or {}).get("model"))]
+    return found
+
+
+def _answered_by(record: Mapping[str, Any], response: Any, call_info: Mapping[str, Any] | None) -> list[str] | None:
+    """The tag and litellm model of the deployment that answered, when LiteLLM says which."""
+    ident = (call_info or {}).get("model_id") or (getattr(response, "_hidden_params", None) or {}).get("model_id")
+    deployments = record.get("deployments")
+    if ident is None or not isinstance(deployments, Mapping):
+        return None
+    return deployments.get(str(ident))
 
 
 def _decision_fields(decision: RoutingDecision) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from routed_llm_proxy import DECISION_KEY, RoutedLLMRouting
 
-from routed_llm import ConfigurationError
+from routed_llm import ConfigurationError, RoutedClient
 from routed_llm.decision import ModelRole
 from routed_llm.routing import CallOutcome, ConcurrencyCap, RoutingPolicy, SpendBudget
 from routed_llm.scorers.base import BaseScorer
@@ -76,7 +76,7 @@ async def test_policies_see_every_outcome(provider: FakeProvider, registered: li
     with pytest.raises(litellm.RateLimitError):
         await router.acompletion(model="routed", messages=HARD)
     await _until(lambda: plugin.in_flight() == 0)
-    assert cap.in_flight == 0 and plugin.client.route(HARD).role == "strong" and cap.admit("strong") == "weak"  # resting after the 429
+    assert cap.in_flight == 0 and plugin.router.route(HARD).role == "strong" and cap.admit("strong") == "weak"  # resting after the 429
 
 
 async def _until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
@@ -98,7 +98,7 @@ async def test_untagged_groups_are_left_alone() -> None:
     plugin = RoutedLLMRouting(FakeScorer(default=0.9))
     healthy = pool(None, None)
     assert await plugin.async_filter_deployments("g", healthy, HARD, {"metadata": {}}) == healthy
-    assert plugin.client.scorer.calls == 0  # type: ignore[attr-defined]
+    assert plugin.router.scorer.calls == 0  # type: ignore[attr-defined]
 
 
 async def test_the_decision_is_written_once_per_request_and_kept_on_retries() -> None:
@@ -247,7 +247,7 @@ async def test_n_candidates_each_prompt_goes_to_its_best_value_deployment(
     for messages in (HARD, CODE, EASY):
         await router.acompletion(model="fleet", messages=messages)
     assert provider.models_called() == ["big", "coder", "tiny"]
-    assert "models=['big', 'coder', 'tiny'], cost_weight=20.0" in repr(plugin)
+    assert "models=['big', 'coder', 'tiny'], router='fake_quality', cost_weight=20.0" in repr(plugin)
 
 
 async def test_n_candidates_record_the_candidate_and_fall_down_the_ranking() -> None:
@@ -291,3 +291,27 @@ def test_n_candidates_take_a_cost_weight_not_a_threshold() -> None:
         RoutedLLMRouting(fleet_router(), models=FLEET, threshold=0.5)
     with pytest.raises(ConfigurationError, match="^router:"):
         RoutedLLMRouting(FakeScorer(), models=FLEET)
+
+
+def test_the_default_router_is_the_clients_default() -> None:
+    """Issue 17: a proxy config without ``router:`` routes with the default router, not at random."""
+    assert RoutedLLMRouting().router.scorer.name == RoutedClient("openai/a", "openai/b").scorer.name != "random"
+
+
+async def test_headers_name_the_deployment_that_answered_after_a_retry_elsewhere(
+    provider: FakeProvider, registered: list[RoutedLLMRouting]
+) -> None:
+    """Issue 18 item 7: the strong deployment fails, LiteLLM retries on the weak one while the
+    strong one cools down; the headers report who answered and that it was not the chosen one."""
+    plugin = RoutedLLMRouting(FakeScorer({"hard": 0.9}, default=0.1), threshold=0.5)
+    registered.append(plugin)
+    litellm.logging_callback_manager.add_litellm_callback(plugin)
+    router = litellm.Router(model_list=deployments(provider)[:2], num_retries=1, retry_after=0, allowed_fails=0)
+    provider.fail_next("big", status=500)
+    request: dict[str, Any] = {"metadata": {}}
+    reply = await router.acompletion(model="routed", messages=HARD, metadata=request["metadata"])
+    assert provider.models_called() == ["big", "small"]
+    headers = await plugin.async_post_call_response_headers_hook(request, None, reply)
+    assert headers is not None
+    assert headers["x-routed-llm-role"] == "weak" and headers["x-routed-llm-deployment"] == "openai/small"
+    assert headers["x-routed-llm-fallback"] == "true" and headers["x-routed-llm-policy"] == "unavailable"

@@ -54,7 +54,7 @@ def test_settings_map_to_the_plugin_and_its_policies() -> None:
     assert kwargs["router"] == "random" and kwargs["strong_share"] == 0.3 and kwargs["prompt_view"] == "all_user"
     assert [p.name for p in kwargs["policies"]] == ["spend_budget", "latency_target"]
     plugin = RoutedLLMRouting.from_settings({"threshold": 0.7, "role_key": "tier"}, router=FakeScorer())
-    assert plugin.client.threshold == 0.7 and plugin.role_key == "tier" and plugin.policies == ()
+    assert plugin.router.threshold == 0.7 and plugin.role_key == "tier" and plugin.policies == ()
 
 
 def test_a_redis_url_in_the_settings_wins_over_the_environment() -> None:

@@ -1,10 +1,12 @@
-"""Routing policies: turn scores into a choice of model, and adapt it as conditions change."""
+"""Routing: routers that choose a model and admit calls, and the policies that adapt them."""
 
 from routed_llm.routing.guards import ConcurrencyCap, LatencyTarget, SpendBudget
+from routed_llm.routing.lease import Lease
 from routed_llm.routing.nmodel import Candidate, CostQualityPolicy, solve_cost_weight
 from routed_llm.routing.online import OnlineCalibrator
 from routed_llm.routing.ood import OutOfDistributionGuard
 from routed_llm.routing.policy import CallOutcome, RoutingPolicy
+from routed_llm.routing.router import FleetRouter, PairRouter, Router, make_router
 from routed_llm.routing.state import MemoryState, RedisState, ScoreWindowStore, SpendLedgerStore, StateStore
 from routed_llm.routing.threshold import ThresholdPolicy, calibrate, check_threshold, threshold_for_share
 
@@ -13,11 +15,15 @@ __all__ = [
     "Candidate",
     "ConcurrencyCap",
     "CostQualityPolicy",
+    "FleetRouter",
     "LatencyTarget",
+    "Lease",
     "MemoryState",
     "OnlineCalibrator",
     "OutOfDistributionGuard",
+    "PairRouter",
     "RedisState",
+    "Router",
     "RoutingPolicy",
     "ScoreWindowStore",
     "SpendBudget",
@@ -26,6 +32,7 @@ __all__ = [
     "ThresholdPolicy",
     "calibrate",
     "check_threshold",
+    "make_router",
     "solve_cost_weight",
     "threshold_for_share",
 ]

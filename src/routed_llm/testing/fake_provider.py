@@ -35,6 +35,8 @@ class FakeReply:
     """Answer 200 with a body that is not JSON (a broken upstream)."""
     fail_after_chunks: int | None = None
     """When streaming, drop the connection after this many content chunks."""
+    chunk_delay_s: float = 0.0
+    """When streaming, wait this long before each content chunk after the first (a slow model)."""
     logprobs: list[dict[str, Any]] | None = None
     """Per-token entries in OpenAI's format (``{"token", "logprob", "top_logprobs": [...]}``),
     sent only when the request asks for ``logprobs``, as a provider that supports them does."""
@@ -328,6 +330,8 @@ def _handler_for(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
                     self.wfile.write(b"data: {\"error\": {\"message\": \"upstream dropped\"}}\n\n")
                     self.wfile.flush()
                     return
+                if index and reply.chunk_delay_s:
+                    time.sleep(reply.chunk_delay_s)
                 send({"content": piece})
             for index, call in enumerate(reply.tool_calls):
                 send({"tool_calls": [{"index": index, "id": call["id"], "type": "function",

@@ -1,0 +1,442 @@
+"""Routers: choose the model for a prompt, order the models to try, admit each call.
+
+A :class:`Router` holds everything about *which* model answers and nothing about *how* it
+is called: the scorer, the cut-off or cost weight, the policies, the attempt order and
+the admissions (:class:`~routed_llm.routing.lease.Lease`). Callers (the litellm
+:class:`~routed_llm.RoutedClient`, the LiteLLM Proxy plugin) make the calls and release
+the leases, so both routes agree by construction.
+
+Two implementations: :class:`PairRouter` (a strong and a weak model, a score against a
+threshold) and :class:`FleetRouter` (N candidates, predicted quality against cost; what
+roles, pins and policies mean there is in :mod:`routed_llm.routing.fleet`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from routed_llm.decision import ModelRole, RoutingDecision
+from routed_llm.errors import ConfigurationError, InvalidPromptError, RoutedLLMError, ScorerError
+from routed_llm.pricing import ModelPrice, PriceBook
+from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, Messages, PromptView, prompt_text
+from routed_llm.routing.fleet import Fleet
+from routed_llm.routing.lease import Lease
+from routed_llm.routing.nmodel import Candidate
+from routed_llm.routing.policy import RoutingPolicy
+from routed_llm.routing.threshold import ThresholdPolicy, check_threshold
+from routed_llm.scorers.base import RouterScorer, check_scores
+from routed_llm.scorers.registry import resolve_scorer
+
+__all__ = ["NO_TEXT_POLICY", "FleetRouter", "PairRouter", "Router", "make_router"]
+
+logger = logging.getLogger("routed_llm.client")
+
+NO_TEXT_POLICY = "no_text"
+"""The policy of a decision for a prompt with media but no text: nothing to score, so the
+weak model (the last candidate) answers, and the fallback, when enabled, is the strong one."""
+
+_ROLES: tuple[ModelRole, ModelRole] = ("strong", "weak")
+
+
+class Router(ABC):
+    """Decide, order the attempts, and admit each call under the policies.
+
+    ``route``/``aroute`` make a :class:`~routed_llm.RoutingDecision`; :meth:`attempts`
+    yields the admitted calls to try for it, best first; every :class:`Lease` it yields
+    must be released by whoever makes the call.
+    """
+
+    fleet: Fleet | None = None
+    """The N-model candidates and cost-quality choice (``None`` for a pair)."""
+
+    def __init__(
+        self,
+        scorer: RouterScorer,
+        *,
+        policies: Sequence[RoutingPolicy] = (),
+        prompt_view: PromptView = "last_user",
+        max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS,
+    ) -> None:
+        prompt_text("x", view=prompt_view, max_chars=max_prompt_chars)  # validates both
+        self.scorer = scorer
+        self.prompt_view: PromptView = prompt_view
+        self.max_prompt_chars = max_prompt_chars
+        self.policies = tuple(policies)
+        for index, policy in enumerate(self.policies):
+            if not isinstance(policy, RoutingPolicy):
+                raise ConfigurationError(f"policies[{index}]", f"expected a RoutingPolicy, got {type(policy).__name__}")
+
+    # -- what is routed ---------------------------------------------------------------------
+    @property
+    @abstractmethod
+    def models(self) -> list[str]:
+        """Every model this router may choose, the strong one first."""
+
+    @property
+    def strong(self) -> str:
+        return self.models[0]
+
+    @property
+    def weak(self) -> str:
+        return self.models[-1]
+
+    @property
+    @abstractmethod
+    def threshold(self) -> float:
+        """What a decision's ``threshold`` holds: the cut-off (pair) or the cost weight (fleet)."""
+
+    @abstractmethod
+    def role_of(self, model: str) -> ModelRole:
+        """``strong`` for the strong model (the first candidate), ``weak`` for every other."""
+
+    def model_for(self, role: ModelRole) -> str:
+        return self.strong if role == "strong" else self.weak
+
+    def kwargs_for(self, model: str) -> dict[str, Any]:
+        """litellm arguments this router's configuration gives ``model`` alone."""
+        return {}
+
+    # -- deciding -----------------------------------------------------------------------------
+    def prompt(self, messages: Messages) -> str:
+        """The text the scorer sees for ``messages``."""
+        return prompt_text(messages, view=self.prompt_view, max_chars=self.max_prompt_chars)
+
+    def route(
+        self,
+        messages: Messages,
+        *,
+        threshold: float | None = None,
+        strong_share: float | None = None,
+        route_to: str | None = None,
+    ) -> RoutingDecision:
+        """Score ``messages`` and choose a model.
+
+        ``threshold``/``strong_share`` override the cut-off for this call (pairs only);
+        ``route_to`` pins the model (policy ``forced``). A prompt whose text is empty or
+        whitespace raises :class:`~routed_llm.InvalidPromptError`; one that carries only
+        media (images, audio, files) has nothing to score and goes to the weak model
+        (policy ``no_text``).
+        """
+        started = time.perf_counter()
+        text = self.prompt(messages)
+        pinned = self._pinned(text, messages) if route_to is None else None
+        score = self._score(text) if self._scores_text(pinned) else None
+        return _logged(self._decide(text, score, started, _Asked(threshold, strong_share, route_to, pinned)))
+
+    async def aroute(
+        self,
+        messages: Messages,
+        *,
+        threshold: float | None = None,
+        strong_share: float | None = None,
+        route_to: str | None = None,
+    ) -> RoutingDecision:
+        """:meth:`route` for async code: scorers with an ``ascore`` method are awaited."""
+        started = time.perf_counter()
+        text = self.prompt(messages)
+        pinned = self._pinned(text, messages) if route_to is None else None
+        score = await self._ascore(text) if self._scores_text(pinned) else None
+        return _logged(self._decide(text, score, started, _Asked(threshold, strong_share, route_to, pinned)))
+
+    # -- attempts and admission -----------------------------------------------------------------
+    def order(self, decision: RoutingDecision) -> list[str]:
+        """Every model worth trying for ``decision``, best first."""
+        return self._ranking(decision)
+
+    def plan(self, decision: RoutingDecision, *, fallback: bool) -> list[str]:
+        """The models :meth:`attempts` will try: the chosen one, and with ``fallback`` the rest."""
+        order = self.order(decision)
+        return order if fallback else order[:1]
+
+    def led_by(self, order: Sequence[str], model: str) -> list[str]:
+        """``order`` restarted at ``model``: after a weak model, the strong one goes last."""
+        rest = [item for item in order if item != model]
+        if self.role_of(model) == "weak":
+            rest = [item for item in rest if self.role_of(item) == "weak"] + [
+                item for item in rest if self.role_of(item) == "strong"
+            ]
+        return [model, *rest]
+
+    def admit(
+        self, order: Sequence[str], wanted: str | None = None, *, tried: Collection[str] = (), fell_back: bool = False
+    ) -> Lease | None:
+        """Admit a call to ``wanted`` (``order[0]`` by default) under the policies.
+
+        A policy may move the call to the weak role: it then goes to the next weak model of
+        ``order``. ``None`` (the admission already given back) when that model was tried.
+        """
+        wanted = order[0] if wanted is None else wanted
+        role, acting = self.role_of(wanted), None
+        for policy in self.policies:
+            admitted = policy.admit(role)
+            if admitted != role:
+                role, acting = admitted, policy.name
+        model = wanted if role == self.role_of(wanted) else self._redirect(order, role, tried)
+        lease = Lease(self.policies, model or wanted, role, policy=acting, fell_back=fell_back)
+        if not model or model in tried:
+            lease.skip()
+            return None
+        return lease
+
+    def attempts(self, decision: RoutingDecision, *, fallback: bool) -> Iterator[Lease]:
+        """The calls to try for ``decision``, in order, each admitted; none is yielded twice."""
+        tried: set[str] = set()
+        order = self.order(decision)
+        for index, wanted in enumerate(self.plan(decision, fallback=fallback)):
+            lease = self.admit(order, wanted, tried=tried, fell_back=index > 0)
+            if lease is not None:
+                tried.add(lease.model)
+                yield lease
+
+    def set_target_cost(self, texts: Sequence[str], target_cost: float) -> float:
+        """N models: the cost weight whose choices average ``target_cost`` USD on ``texts``."""
+        raise ConfigurationError("target_cost", "applies to N-model routing (RoutedClient(models=[...]))")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.describe()}, policies={[p.name for p in self.policies]!r})"
+
+    @abstractmethod
+    def describe(self) -> str:
+        """The arguments that say what this router chooses between, for reprs."""
+
+    # -- internals ----------------------------------------------------------------------------
+    def _pinned(self, text: str, messages: Messages) -> tuple[ModelRole, str] | None:
+        """A role this prompt must go to whatever its score, and the policy that says so."""
+        if not text.strip():
+            if not _has_media(messages):
+                raise InvalidPromptError("messages: the prompt to route is empty or whitespace only")
+            return "weak", NO_TEXT_POLICY
+        for policy in self.policies:
+            role = policy.pin(text)
+            if role is not None:
+                return role, policy.name
+        return None
+
+    def _scores_text(self, pinned: tuple[ModelRole, str] | None) -> bool:
+        """Whether the decision needs the scorer's output (a pair records it even when pinned)."""
+        return pinned is None or pinned[1] != NO_TEXT_POLICY
+
+    def _score(self, text: str) -> float | None:
+        try:
+            return float(check_scores(self.scorer.score([text]), 1, self.scorer.name)[0])
+        except RoutedLLMError:
+            raise
+        except Exception as exc:
+            raise ScorerError(f"router {self.scorer.name!r} failed: {type(exc).__name__}: {exc}") from exc
+
+    async def _ascore(self, text: str) -> float | None:
+        ascore = getattr(self.scorer, "ascore", None)
+        if ascore is None:
+            return self._score(text)
+        try:
+            return float(check_scores(await ascore([text]), 1, self.scorer.name)[0])
+        except RoutedLLMError:
+            raise
+        except Exception as exc:
+            raise ScorerError(f"router {self.scorer.name!r} failed: {type(exc).__name__}: {exc}") from exc
+
+    @abstractmethod
+    def _decide(self, text: str, score: float | None, started: float, asked: _Asked) -> RoutingDecision: ...
+
+    @abstractmethod
+    def _ranking(self, decision: RoutingDecision) -> list[str]: ...
+
+    @abstractmethod
+    def _redirect(self, order: Sequence[str], role: ModelRole, tried: Collection[str]) -> str | None:
+        """The model a call moved to ``role`` by a policy goes to instead."""
+
+
+class PairRouter(Router):
+    """A strong and a weak model: strong when the score reaches the threshold."""
+
+    def __init__(
+        self,
+        strong: str,
+        weak: str,
+        scorer: RouterScorer,
+        threshold: float | None = None,
+        *,
+        strong_share: float | None = None,
+        **options: Any,
+    ) -> None:
+        for field, model in (("strong", strong), ("weak", weak)):
+            if not isinstance(model, str) or not model.strip():
+                raise ConfigurationError(field, f"must be a litellm model string, got {model!r}")
+        if threshold is not None and strong_share is not None:
+            raise ConfigurationError("threshold", "give either threshold or strong_share, not both")
+        super().__init__(scorer, **options)
+        self._pair = [strong, weak]
+        self.policy = ThresholdPolicy(
+            scorer.threshold_for_strong_share(strong_share)  # type: ignore[attr-defined]
+            if strong_share is not None
+            else 0.5 if threshold is None else check_threshold(threshold)
+        )
+
+    @property
+    def models(self) -> list[str]:
+        return list(self._pair)
+
+    @property
+    def threshold(self) -> float:
+        return self.policy.threshold
+
+    def role_of(self, model: str) -> ModelRole:
+        return "strong" if model == self._pair[0] else "weak"
+
+    def describe(self) -> str:
+        return f"strong={self.strong!r}, weak={self.weak!r}, router={self.scorer.name!r}, threshold={self.threshold!r}"
+
+    def _decide(self, text: str, score: float | None, started: float, asked: _Asked) -> RoutingDecision:
+        threshold, strong_share, route_to, pinned = asked.threshold, asked.strong_share, asked.route_to, asked.pinned
+        if threshold is not None and strong_share is not None:
+            raise ConfigurationError("threshold", "give either threshold or strong_share, not both")
+        if strong_share is not None:
+            cut = self.scorer.threshold_for_strong_share(strong_share)  # type: ignore[attr-defined]
+        else:
+            cut = self.threshold if threshold is None else check_threshold(threshold)
+        if route_to is not None and route_to not in _ROLES:
+            raise ConfigurationError("route_to", f"must be 'strong', 'weak' or None, got {route_to!r}")
+        policy = self.policy.name
+        role: ModelRole = "weak"
+        if score is not None:
+            role = "strong" if self.policy.use_strong(score, cut) else "weak"
+            for extra_policy in self.policies:
+                cut = extra_policy.adjust_threshold(cut, score)
+                adjusted: ModelRole = "strong" if self.policy.use_strong(score, cut) else "weak"
+                if adjusted != role:
+                    role, policy = adjusted, extra_policy.name
+        if pinned is not None:
+            role, policy = pinned
+        if route_to is not None:
+            role, policy = route_to, "forced"  # type: ignore[assignment]
+        return RoutingDecision(
+            router=self.scorer.name,
+            score=0.0 if score is None else score,
+            threshold=cut,
+            model=self.model_for(role),
+            role=role,
+            latency_ms=(time.perf_counter() - started) * 1000.0,
+            policy=policy,
+        )
+
+    def _ranking(self, decision: RoutingDecision) -> list[str]:
+        return self.led_by(self._pair, decision.model)
+
+    def _redirect(self, order: Sequence[str], role: ModelRole, tried: Collection[str]) -> str | None:
+        return self.model_for(role)
+
+
+class FleetRouter(Router):
+    """N candidates: the best predicted quality for its expected cost (see :mod:`routed_llm.routing.fleet`)."""
+
+    def __init__(
+        self,
+        candidates: Sequence[str | Mapping[str, Any] | Candidate],
+        scorer: RouterScorer,
+        prices: PriceBook,
+        *,
+        cost_weight: float = 0.0,
+        **options: Any,
+    ) -> None:
+        super().__init__(scorer, **options)
+        self.fleet: Fleet = Fleet(candidates, scorer, prices, cost_weight=cost_weight)
+
+    @property
+    def models(self) -> list[str]:
+        return self.fleet.models
+
+    @property
+    def threshold(self) -> float:
+        return self.fleet.policy.cost_weight
+
+    def role_of(self, model: str) -> ModelRole:
+        return self.fleet.role_of(model)
+
+    def kwargs_for(self, model: str) -> dict[str, Any]:
+        return self.fleet.kwargs_for(model)
+
+    def describe(self) -> str:
+        return f"models={self.models!r}, router={self.scorer.name!r}, cost_weight={self.threshold!r}"
+
+    def set_target_cost(self, texts: Sequence[str], target_cost: float) -> float:
+        return self.fleet.target_cost(texts, target_cost)
+
+    def _scores_text(self, pinned: tuple[ModelRole, str] | None) -> bool:
+        return False  # the fleet predicts every candidate's quality itself
+
+    def _decide(self, text: str, score: float | None, started: float, asked: _Asked) -> RoutingDecision:
+        if asked.threshold is not None or asked.strong_share is not None:
+            raise ConfigurationError("threshold", "N-model routing weighs cost with cost_weight, not a threshold")
+        pinned = asked.pinned
+        decision = self.fleet.decide(text, started, asked.route_to if pinned is None else pinned[0])
+        return decision if pinned is None else decision.with_outcome(policy=pinned[1])
+
+    def _ranking(self, decision: RoutingDecision) -> list[str]:
+        return list(decision.extra.get("ranking", [decision.model]))
+
+    def _redirect(self, order: Sequence[str], role: ModelRole, tried: Collection[str]) -> str | None:
+        if role == "strong":
+            return self.strong
+        return self.fleet.redirect(order, set(tried))
+
+
+def make_router(
+    strong: str | None = None,
+    weak: str | None = None,
+    router: str | RouterScorer | None = "default",
+    threshold: float | None = None,
+    *,
+    strong_share: float | None = None,
+    models: Sequence[str | Mapping[str, Any] | Candidate] | None = None,
+    cost_weight: float = 0.0,
+    prices: Mapping[str, ModelPrice] | None = None,
+    policies: Sequence[RoutingPolicy] = (),
+    prompt_view: PromptView = "last_user",
+    max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS,
+) -> Router:
+    """A :class:`PairRouter` for ``strong``/``weak``, a :class:`FleetRouter` for ``models``."""
+    options: dict[str, Any] = {"policies": policies, "prompt_view": prompt_view, "max_prompt_chars": max_prompt_chars}
+    if models is None:
+        return PairRouter(strong, weak, resolve_scorer(router), threshold,  # type: ignore[arg-type]
+                          strong_share=strong_share, **options)
+    if strong is not None or weak is not None:
+        raise ConfigurationError("models", "give either models=[...] or strong and weak, not both")
+    if threshold is not None or strong_share is not None:
+        raise ConfigurationError("threshold", "N-model routing weighs cost with cost_weight, not a threshold")
+    return FleetRouter(models, resolve_scorer(router), PriceBook(prices), cost_weight=cost_weight, **options)
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What one routing call asks beyond the prompt: per-call cut-off, a pinned model, a policy's pin."""
+
+    threshold: float | None
+    strong_share: float | None
+    route_to: str | None
+    pinned: tuple[ModelRole, str] | None
+
+
+def _has_media(messages: Messages) -> bool:
+    """Whether any message carries a non-text content part (an image, audio, a file)."""
+    if isinstance(messages, str):
+        return False
+    for message in messages:
+        content = message.get("content") if isinstance(message, Mapping) else None
+        if isinstance(content, Sequence) and not isinstance(content, (str, bytes, bytearray)):
+            if any(isinstance(part, Mapping) and part.get("type", "text") != "text" for part in content):
+                return True
+    return False
+
+
+def _logged(decision: RoutingDecision) -> RoutingDecision:
+    logger.debug(
+        "routed to %s (%s): router=%s score=%.4f threshold=%.4f policy=%s decide_ms=%.3f",
+        decision.model, decision.role, decision.router, decision.score, decision.threshold, decision.policy,
+        decision.latency_ms,
+    )
+    return decision
