@@ -12,14 +12,24 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from routed_llm.decision import RoutingDecision
 from routed_llm.errors import ProviderError
 
-if TYPE_CHECKING:
-    from routed_llm.client import Ticket
-
 __all__ = ["AsyncRoutedStream", "EmptyStreamError", "RoutedStream", "afirst_chunks", "first_chunks"]
+
+
+class Ticket(Protocol):
+    """What a stream needs of its admitted call (:class:`routed_llm.client.Ticket` is one)."""
+
+    decision: RoutingDecision
+
+    def settle(self, usage: Any) -> RoutingDecision: ...
+
+    def stream_failure(self, error: Exception) -> ProviderError: ...
+
+    def release(self, error: BaseException | None = None) -> None: ...
 
 
 class EmptyStreamError(Exception):

@@ -26,6 +26,7 @@ PACKAGE = Path(routed_llm.__file__).resolve().parent
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"__main__", "cli", "demo", "testing"}),
     frozenset({"client"}),
+    frozenset({"streams"}),
     frozenset({"routing"}),
     frozenset({"training"}),
     frozenset({"scorers"}),
@@ -33,7 +34,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"evaluation"}),
     frozenset({"data"}),
     frozenset({"artifacts"}),
-    frozenset({"accounting", "decision", "errors", "pricing", "prompts", "secrets"}),
+    frozenset({"accounting", "decision", "errors", "masked_errors", "pricing", "prompts", "secrets"}),
 )
 """Top first; a unit may import its own layer's units and any layer below, never one above."""
 
