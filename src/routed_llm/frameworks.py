@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import SecretStr
 
@@ -34,6 +34,7 @@ from routed_llm.secrets import is_secret_key
 
 __all__ = [
     "DEFAULT_ROUTER",
+    "AdapterFields",
     "QUESTION_VARIABLES",
     "RESERVED_KWARGS",
     "ROUTING_KEY",
@@ -42,6 +43,7 @@ __all__ = [
     "BuiltClient",
     "RoutingSettings",
     "Turn",
+    "adapter_settings",
     "aroute",
     "check_threshold_field",
     "conceal",
@@ -131,6 +133,60 @@ class RoutingSettings:
         )
 
 
+class AdapterFields(Protocol):
+    """The fields both adapters name alike (see ``docs/options.md``)."""
+
+    strong: str | None
+    weak: str | None
+    router: str | RouterScorer | None
+    cost_weight: float
+    prompt_view: PromptView
+    max_prompt_chars: int | None
+    fallback: bool
+    prices: Mapping[str, ModelPrice] | None
+    policies: Sequence[RoutingPolicy]
+    strong_kwargs: Mapping[str, Any]
+    weak_kwargs: Mapping[str, Any]
+    api_key: SecretStr | None
+    api_base: str | None
+    timeout: float | None
+    max_retries: int | None
+
+
+def adapter_settings(
+    fields: AdapterFields, shared: Mapping[str, Any], models: Sequence[str | Mapping[str, Any]] | None
+) -> RoutingSettings:
+    """The settings an adapter's fields describe: ``shared`` is its field of litellm arguments
+    for both models (``model_kwargs``, ``additional_kwargs``), ``models`` its N candidates.
+    The named provider fields win over the same keys in ``shared``."""
+    if models is not None and (fields.strong is not None or fields.weak is not None):
+        raise ConfigurationError("models", "give either models=[...] or strong and weak, not both")
+    litellm_kwargs = dict(shared)
+    for key, value in (
+        ("api_key", fields.api_key),
+        ("api_base", fields.api_base),
+        ("timeout", fields.timeout),
+        ("num_retries", fields.max_retries),
+    ):
+        if value is not None:
+            litellm_kwargs[key] = value
+    return RoutingSettings(
+        strong=None if models is not None else fields.strong,
+        weak=None if models is not None else fields.weak,
+        router=fields.router,
+        models=models,
+        cost_weight=fields.cost_weight,
+        prompt_view=fields.prompt_view,
+        max_prompt_chars=fields.max_prompt_chars,
+        fallback=fields.fallback,
+        prices=fields.prices,
+        policies=tuple(fields.policies),
+        litellm_kwargs=litellm_kwargs,
+        strong_kwargs=fields.strong_kwargs,
+        weak_kwargs=fields.weak_kwargs,
+    )
+
+
 @dataclass(frozen=True)
 class BuiltClient:
     """A client and the settings it was built from.
@@ -143,12 +199,11 @@ class BuiltClient:
     client: RoutedClient
 
     @classmethod
-    def build(cls, settings: RoutingSettings) -> BuiltClient:
+    def for_settings(cls, held: BuiltClient | None, settings: RoutingSettings) -> BuiltClient:
+        """``held`` when it was built from ``settings``, else a client built from them."""
+        if held is not None and held.settings == settings:
+            return held
         return cls(settings, settings.build())
-
-    def for_settings(self, settings: RoutingSettings) -> BuiltClient:
-        """This one when ``settings`` are unchanged, else a client built from them."""
-        return self if settings == self.settings else BuiltClient.build(settings)
 
 
 def check_threshold_field(name: str, value: float | None) -> float | None:

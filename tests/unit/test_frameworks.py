@@ -49,10 +49,10 @@ def test_the_kit_imports_no_framework() -> None:
 # -- settings -> client -----------------------------------------------------------------------
 def test_a_client_is_rebuilt_only_when_its_settings_change() -> None:
     scorer = FakeScorer()
-    built = BuiltClient.build(RoutingSettings("openai/a", "openai/b", scorer, litellm_kwargs={"api_key": SECRET}))
-    same = built.for_settings(RoutingSettings("openai/a", "openai/b", scorer, litellm_kwargs={"api_key": SECRET}))
+    built = BuiltClient.for_settings(None, RoutingSettings("openai/a", "openai/b", scorer, litellm_kwargs={"api_key": SECRET}))
+    same = BuiltClient.for_settings(built, RoutingSettings("openai/a", "openai/b", scorer, litellm_kwargs={"api_key": SECRET}))
     assert same is built
-    changed = built.for_settings(RoutingSettings("openai/a", "openai/c", scorer, litellm_kwargs={"api_key": SECRET}))
+    changed = BuiltClient.for_settings(built, RoutingSettings("openai/a", "openai/c", scorer, litellm_kwargs={"api_key": SECRET}))
     assert changed is not built and changed.client.weak == "openai/c"
 
 

@@ -58,8 +58,8 @@ from routed_llm.frameworks import (
     RESERVED_KWARGS,
     ROUTING_KEY,
     BuiltClient,
-    RoutingSettings,
     Turn,
+    adapter_settings,
     aroute,
     check_threshold_field,
     conceal,
@@ -231,16 +231,33 @@ def _convert_delta_to_chunk(delta: Any) -> AIMessageChunk:
     return AIMessageChunk(content=getattr(delta, "content", None) or "", tool_call_chunks=calls)
 
 
-def _final_chunk(decision: RoutingDecision, usage: Any, finish_reason: str | None) -> ChatGenerationChunk:
-    """The closing chunk: the only one carrying usage, model name and decision, so merging
+class _StreamTally:
+    """Turns litellm stream chunks into LangChain chunks, keeping the usage and finish reason
+    for the closing chunk: the only one carrying usage, model name and decision, so merging
     the stream counts them once."""
-    message = AIMessageChunk(
-        content="",
-        usage_metadata=_usage_metadata(usage),
-        response_metadata={**_routing_metadata(decision), "finish_reason": finish_reason},
-        chunk_position="last",
-    )
-    return ChatGenerationChunk(message=message)
+
+    def __init__(self) -> None:
+        self.usage: Any = None
+        self.finish_reason: str | None = None
+
+    def chunks(self, raw: Any) -> list[ChatGenerationChunk]:
+        self.usage = getattr(raw, "usage", None) or self.usage
+        found = []
+        for choice in raw.choices[:1]:
+            self.finish_reason = choice.finish_reason or self.finish_reason
+            message = _convert_delta_to_chunk(choice.delta)
+            if message.content or message.tool_call_chunks:
+                found.append(ChatGenerationChunk(message=message))
+        return found
+
+    def final(self, decision: RoutingDecision) -> ChatGenerationChunk:
+        message = AIMessageChunk(
+            content="",
+            usage_metadata=_usage_metadata(self.usage),
+            response_metadata={**_routing_metadata(decision), "finish_reason": self.finish_reason},
+            chunk_position="last",
+        )
+        return ChatGenerationChunk(message=message)
 
 
 # -- the chat model -----------------------------------------------------------------------
@@ -492,36 +509,9 @@ class RoutedChatModel(BaseChatModel):
             return self._model_names()[0]
 
     # -- routing -----------------------------------------------------------------------------
-    def _settings(self) -> RoutingSettings:
-        shared = dict(self.model_kwargs)
-        for key, value in (
-            ("api_key", self.api_key),
-            ("api_base", self.api_base),
-            ("timeout", self.timeout),
-            ("num_retries", self.max_retries),
-        ):
-            if value is not None:
-                shared[key] = value
-        return RoutingSettings(
-            strong=self.strong,
-            weak=self.weak,
-            router=self.router,
-            models=self.models,
-            cost_weight=self.cost_weight,
-            prompt_view=self.prompt_view,
-            max_prompt_chars=self.max_prompt_chars,
-            fallback=self.fallback,
-            prices=self.prices,
-            policies=tuple(self.policies),
-            litellm_kwargs=shared,
-            strong_kwargs=self.strong_kwargs,
-            weak_kwargs=self.weak_kwargs,
-        )
-
     def _client_now(self) -> RoutedClient:
         """The client for the fields as they are now (rebuilt only when they changed)."""
-        settings = self._settings()
-        self._built = BuiltClient.build(settings) if self._built is None else self._built.for_settings(settings)
+        self._built = BuiltClient.for_settings(self._built, adapter_settings(self, self.model_kwargs, self.models))
         return self._built.client
 
     def _model_names(self) -> list[str]:
@@ -597,18 +587,12 @@ class RoutedChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         client, chat, options, sticky, litellm_kwargs = self._request(messages, kwargs)
         decision = route(client, chat, options, sticky)
-        usage: Any = None
-        finish_reason: str | None = None
+        tally = _StreamTally()
         with provider_errors():
             stream = client.stream_with(decision, chat, **self._call_params(stop, litellm_kwargs, stream=True))
             for raw in stream:
-                usage = getattr(raw, "usage", None) or usage
-                for choice in raw.choices[:1]:
-                    finish_reason = choice.finish_reason or finish_reason
-                    message = _convert_delta_to_chunk(choice.delta)
-                    if message.content or message.tool_call_chunks:
-                        yield ChatGenerationChunk(message=message)
-        yield _final_chunk(stream.decision, usage, finish_reason)
+                yield from tally.chunks(raw)
+        yield tally.final(stream.decision)
 
     async def _astream(
         self,
@@ -619,18 +603,13 @@ class RoutedChatModel(BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         client, chat, options, sticky, litellm_kwargs = self._request(messages, kwargs)
         decision = await aroute(client, chat, options, sticky)
-        usage: Any = None
-        finish_reason: str | None = None
+        tally = _StreamTally()
         with provider_errors():
             stream = await client.astream_with(decision, chat, **self._call_params(stop, litellm_kwargs, stream=True))
             async for raw in stream:
-                usage = getattr(raw, "usage", None) or usage
-                for choice in raw.choices[:1]:
-                    finish_reason = choice.finish_reason or finish_reason
-                    message = _convert_delta_to_chunk(choice.delta)
-                    if message.content or message.tool_call_chunks:
-                        yield ChatGenerationChunk(message=message)
-        yield _final_chunk(stream.decision, usage, finish_reason)
+                for chunk in tally.chunks(raw):
+                    yield chunk
+        yield tally.final(stream.decision)
 
     # -- tools and structured output ----------------------------------------------------------
     def bind_tools(

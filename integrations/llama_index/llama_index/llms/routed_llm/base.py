@@ -53,8 +53,8 @@ from routed_llm.frameworks import (
     RESERVED_KWARGS,
     ROUTING_KEY,
     BuiltClient,
-    RoutingSettings,
     Turn,
+    adapter_settings,
     aroute,
     check_threshold_field,
     conceal,
@@ -220,8 +220,6 @@ class RoutedLLM(FunctionCallingLLM):
                 )
             strong, weak, router, threshold = client.strong, client.weak, client.scorer.name, client.threshold
             prompt_view, max_prompt_chars, fallback = client.prompt_view, client.max_prompt_chars, client.fallback
-        elif models is not None and (strong is not None or weak is not None):
-            raise ConfigurationError("models", "give either models=[...] or strong and weak, not both")
         elif models is None and (strong is None or weak is None):
             raise ConfigurationError("strong" if strong is None else "weak", "is required (or pass models= or client=)")
         super().__init__(
@@ -481,39 +479,13 @@ class RoutedLLM(FunctionCallingLLM):
             sticky = sticky_target(_turns(messages), by_model=self.candidates is not None)
         return self._client_now(), to_openai_messages(messages), options, sticky, call_kwargs
 
-    def _settings(self) -> RoutingSettings:
-        shared = dict(self.additional_kwargs)
-        for key, value in (
-            ("api_key", self.api_key),
-            ("api_base", self.api_base),
-            ("timeout", self.timeout),
-            ("num_retries", self.max_retries),
-        ):
-            if value is not None:
-                shared.setdefault(key, value)
-        return RoutingSettings(
-            strong=None if self.candidates is not None else self.strong,
-            weak=None if self.candidates is not None else self.weak,
-            router=self.router,
-            models=self.candidates,
-            cost_weight=self.cost_weight,
-            prompt_view=self.prompt_view,
-            max_prompt_chars=self.max_prompt_chars,
-            fallback=self.fallback,
-            prices=self.prices,
-            policies=tuple(self.policies),
-            litellm_kwargs=shared,
-            strong_kwargs=self.strong_kwargs,
-            weak_kwargs=self.weak_kwargs,
-        )
-
     def _client_now(self) -> RoutedClient:
         """The wrapped client, or the one for the fields as they are now (rebuilt only when
         they changed, so ``llm.threshold = x`` costs nothing and a model change takes effect)."""
         if self._wrapped is not None:
             return self._wrapped
-        settings = self._settings()
-        self._built = BuiltClient.build(settings) if self._built is None else self._built.for_settings(settings)
+        settings = adapter_settings(self, self.additional_kwargs, self.candidates)
+        self._built = BuiltClient.for_settings(self._built, settings)
         return self._built.client
 
     def _model_limits(self) -> tuple[int, int, bool]:
