@@ -527,10 +527,11 @@ class RoutedChatModel(BaseChatModel):
     ) -> tuple[RoutedClient, list[dict[str, Any]], dict[str, Any], str | None, dict[str, Any]]:
         """A call split into the client, the chat, the router's options, the sticky model and
         litellm's arguments. ``model=`` is LangChain's name for ``route_to=``; both pin."""
-        pinned = kwargs.pop("route_to", None) or kwargs.pop("model", None)
-        kwargs.pop("model", None)
-        if pinned is not None:
-            kwargs["route_to"] = pin_target(pinned, self.strong, self.weak)
+        route_to, model = kwargs.pop("route_to", None), kwargs.pop("model", None)
+        if route_to is not None or model is not None:
+            field = "route_to" if route_to is not None else "model"
+            strong, weak = (None, None) if self.models is not None else (self.strong, self.weak)
+            kwargs["route_to"] = pin_target(route_to if route_to is not None else model, strong, weak, field=field)
         options, litellm_kwargs = split_call_options(kwargs, self._default_options())
         sticky = None
         if self.sticky and messages and isinstance(messages[-1], ToolMessage):
