@@ -80,6 +80,9 @@ QUESTION_VARIABLES = ("query_str", "question", "query", "input")
 LlamaIndex's ``query_str`` first, then the names LangChain and most RAG prompts use."""
 
 RESERVED_KWARGS = frozenset({"model", "messages", "stream"})
+"""litellm arguments the router sets itself; a caller pins with ``route_to`` and streams with
+the framework's stream methods."""
+
 _PROVIDER_ATTRIBUTES = (
     "status_code", "llm_provider", "model", "code", "type", "param", "request_id", "num_retries", "max_retries",
 )
