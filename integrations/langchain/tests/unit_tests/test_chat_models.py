@@ -156,3 +156,11 @@ def test_pinning_an_unknown_model_fails_before_any_call() -> None:
 def test_structured_output_rejects_an_unknown_method() -> None:
     with pytest.raises(ConfigurationError, match="method"):
         make_model().with_structured_output({"title": "T", "type": "object"}, method="xml")  # type: ignore[arg-type]
+
+
+def test_routing_lives_in_the_generate_and_stream_hooks_only() -> None:
+    """LangChain's idiom (issue 17 item 3): BaseChatModel's public methods are inherited as they are."""
+    overridden = set(vars(RoutedChatModel))
+    assert not overridden & {"invoke", "ainvoke", "stream", "astream", "batch", "abatch", "__init__"}
+    assert {"_generate", "_agenerate", "_stream", "_astream"} <= overridden
+    assert not hasattr(RoutedChatModel._generate, "__signature__")
