@@ -8,11 +8,10 @@ pure converters come first; the class follows.
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, cast
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.exceptions import OutputParserException
@@ -23,6 +22,7 @@ from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
     BaseMessage,
+    HumanMessage,
     ToolMessage,
     convert_to_openai_messages,
 )
@@ -36,30 +36,48 @@ from langchain_core.output_parsers.openai_tools import (
     parse_tool_call,
 )
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.prompt_values import PromptValue, StringPromptValue
-from langchain_core.runnables import Runnable, RunnableConfig, RunnableMap, RunnablePassthrough, ensure_config
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils import secret_from_env
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_serializer
+from pydantic import (
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationInfo,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
-from routed_llm import ConfigurationError, RoutedClient, RoutedResponse, RoutingDecision
-from routed_llm.decision import ModelRole
+from routed_llm import ConfigurationError, InvalidPromptError, RoutedClient, RoutedResponse, RoutingDecision
+from routed_llm.frameworks import (
+    DEFAULT_ROUTER,
+    RESERVED_KWARGS,
+    ROUTING_KEY,
+    BuiltClient,
+    Turn,
+    adapter_settings,
+    aroute,
+    check_threshold_field,
+    conceal,
+    normalise_tool_choice,
+    pin_target,
+    provider_errors,
+    route,
+    split_call_options,
+    sticky_target,
+    token_usage,
+)
 from routed_llm.pricing import ModelPrice
 from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, PromptView
 from routed_llm.routing.policy import RoutingPolicy
 from routed_llm.scorers import RouterScorer
-from routed_llm.secrets import is_secret_key
 
 __all__ = ["RoutedChatModel"]
 
-ROUTING_KEY = "routing"
-"""Key of the routing decision in ``response_metadata`` and ``llm_output``."""
-
-_DECISION_KWARG = "routing_decision"
-_RESERVED_KWARGS = frozenset({"model", "messages", "stream"})
-_ROLES: tuple[ModelRole, ModelRole] = ("strong", "weak")
 _PLAIN_ROLES = {"human": "user", "system": "system"}
 
 StructuredOutputMethod = Literal["function_calling", "json_schema", "json_mode"]
@@ -109,45 +127,19 @@ def _convert_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
     return [_convert_message_to_dict(message) for message in messages]
 
 
-def _sticky_role(messages: Sequence[BaseMessage], *, by_model: bool = False) -> str | None:
-    """The role that issued the tool call the history is answering, when it is known
-    (its model string with ``by_model``: among N candidates a role names no single model).
-
-    A history ending in a ``ToolMessage`` is mid tool-loop: the model that asked for the
-    tool should read its result, because another model may not parse the first one's
-    tool-call format. The answer is read back from the routing decision that model's
-    ``AIMessage`` carries, so no state is kept between calls.
-    """
-    if not messages or not isinstance(messages[-1], ToolMessage):
-        return None
-    call_id = messages[-1].tool_call_id
-    for message in reversed(messages):
-        if isinstance(message, AIMessage) and any(call.get("id") == call_id for call in message.tool_calls):
+def _turns(messages: Sequence[BaseMessage]) -> list[Turn]:
+    """What the sticky rule reads of each message (see :func:`routed_llm.frameworks.sticky_target`)."""
+    turns = []
+    for message in messages:
+        if isinstance(message, ToolMessage):
+            turns.append(Turn("tool", (message.tool_call_id,)))
+        elif isinstance(message, AIMessage):
             routing = message.response_metadata.get(ROUTING_KEY)
-            if by_model:
-                model = routing.get("model") if isinstance(routing, Mapping) else None
-                return model if isinstance(model, str) else None
-            role = routing.get("role") if isinstance(routing, Mapping) else None
-            return cast("ModelRole", role) if role in _ROLES else None
-    return None
-
-
-def _format_tool_choice(tool_choice: dict[str, Any] | str | bool, tools: Sequence[Mapping[str, Any]]) -> Any:
-    """LangChain's ``tool_choice`` spellings in the OpenAI form litellm expects."""
-    if isinstance(tool_choice, dict):
-        return tool_choice
-    if tool_choice is True or tool_choice in ("any", "required"):
-        return "required"
-    if tool_choice is False or tool_choice == "none":
-        return "none"
-    if tool_choice == "auto":
-        return tool_choice
-    names = [tool["function"]["name"] for tool in tools]
-    if tool_choice not in names:
-        raise ConfigurationError(
-            "tool_choice", f"{tool_choice!r} names no bound tool; use 'auto', 'any', 'none' or one of {names}"
-        )
-    return {"type": "function", "function": {"name": tool_choice}}
+            ids = tuple(call["id"] for call in message.tool_calls if call.get("id"))
+            turns.append(Turn("assistant", ids, routing if isinstance(routing, Mapping) else None))
+        else:
+            turns.append(Turn(message.type))
+    return turns
 
 
 def _json_schema_format(schema: Any, strict: bool | None) -> dict[str, Any]:
@@ -160,23 +152,6 @@ def _json_schema_format(schema: Any, strict: bool | None) -> dict[str, Any]:
     return {"type": "json_schema", "json_schema": json_schema}
 
 
-def _wrap_secrets(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Hold secret-named values as ``SecretStr`` so the model's repr never shows them."""
-    return {
-        key: SecretStr(value) if isinstance(value, str) and is_secret_key(key)
-        else _wrap_secrets(value) if isinstance(value, Mapping) else value
-        for key, value in values.items()
-    }
-
-
-def _unwrap_secrets(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        key: value.get_secret_value() if isinstance(value, SecretStr)
-        else _unwrap_secrets(value) if isinstance(value, Mapping) else value
-        for key, value in values.items()
-    }
-
-
 def _provider_of(model: str) -> str:
     """litellm's provider prefix (``openai/gpt-4o`` -> ``openai``), as LangSmith wants it."""
     provider, slash, _ = model.partition("/")
@@ -187,19 +162,16 @@ def _provider_of(model: str) -> str:
 def _usage_metadata(usage: Any) -> UsageMetadata | None:
     if usage is None:
         return None
-    input_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
-    output_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+    counts = token_usage(usage)
     metadata = UsageMetadata(
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        total_tokens=int(getattr(usage, "total_tokens", 0) or input_tokens + output_tokens),
+        input_tokens=counts.get("prompt_tokens", 0),
+        output_tokens=counts.get("completion_tokens", 0),
+        total_tokens=counts.get("total_tokens", 0),
     )
-    cached = getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", None)
-    if isinstance(cached, int):
-        metadata["input_token_details"] = {"cache_read": cached}
-    reasoning = getattr(getattr(usage, "completion_tokens_details", None), "reasoning_tokens", None)
-    if isinstance(reasoning, int):
-        metadata["output_token_details"] = {"reasoning": reasoning}
+    if "cached_tokens" in counts:
+        metadata["input_token_details"] = {"cache_read": counts["cached_tokens"]}
+    if "reasoning_tokens" in counts:
+        metadata["output_token_details"] = {"reasoning": counts["reasoning_tokens"]}
     return metadata
 
 
@@ -231,8 +203,7 @@ def _convert_response_to_message(reply: RoutedResponse, routing: Mapping[str, An
     return AIMessage(
         content=choice.message.content or "",
         usage_metadata=_usage_metadata(getattr(reply.response, "usage", None)),
-        response_metadata=response_metadata,
-        id=reply.response.id,
+        response_metadata=response_metadata,  # the provider's id stays here: LangChain assigns message ids
         **calls,
     )
 
@@ -260,41 +231,33 @@ def _convert_delta_to_chunk(delta: Any) -> AIMessageChunk:
     return AIMessageChunk(content=getattr(delta, "content", None) or "", tool_call_chunks=calls)
 
 
-def _final_chunk(decision: RoutingDecision, usage: Any, finish_reason: str | None) -> ChatGenerationChunk:
-    """The closing chunk: the only one carrying usage, model name and decision, so merging
+class _StreamTally:
+    """Turns litellm stream chunks into LangChain chunks, keeping the usage and finish reason
+    for the closing chunk: the only one carrying usage, model name and decision, so merging
     the stream counts them once."""
-    message = AIMessageChunk(
-        content="",
-        usage_metadata=_usage_metadata(usage),
-        response_metadata={**_routing_metadata(decision), "finish_reason": finish_reason},
-        chunk_position="last",
-    )
-    return ChatGenerationChunk(message=message)
 
+    def __init__(self) -> None:
+        self.usage: Any = None
+        self.finish_reason: str | None = None
 
-_Method = TypeVar("_Method", bound=Callable[..., Any])
+    def chunks(self, raw: Any) -> list[ChatGenerationChunk]:
+        self.usage = getattr(raw, "usage", None) or self.usage
+        found = []
+        for choice in raw.choices[:1]:
+            self.finish_reason = choice.finish_reason or self.finish_reason
+            message = _convert_delta_to_chunk(choice.delta)
+            if message.content or message.tool_call_chunks:
+                found.append(ChatGenerationChunk(message=message))
+        return found
 
-
-def _signature_once(method: _Method) -> _Method:
-    """Store ``method``'s signature on it.
-
-    ``BaseChatModel`` asks ``inspect.signature(self._generate)`` on every call whether it
-    takes a ``run_manager``; a stored signature answers at a third of the cost, a measurable
-    share of the per-call overhead against a fast provider.
-    """
-    method.__signature__ = inspect.signature(method)  # type: ignore[attr-defined]
-    return method
-
-
-def _run_options(config: RunnableConfig) -> dict[str, Any]:
-    """What ``BaseChatModel.invoke`` hands ``generate_prompt`` from a run's config."""
-    return {
-        "callbacks": config.get("callbacks"),
-        "tags": config.get("tags"),
-        "metadata": config.get("metadata"),
-        "run_name": config.get("run_name"),
-        "run_id": config.pop("run_id", None),
-    }
+    def final(self, decision: RoutingDecision) -> ChatGenerationChunk:
+        message = AIMessageChunk(
+            content="",
+            usage_metadata=_usage_metadata(self.usage),
+            response_metadata={**_routing_metadata(decision), "finish_reason": self.finish_reason},
+            chunk_position="last",
+        )
+        return ChatGenerationChunk(message=message)
 
 
 # -- the chat model -----------------------------------------------------------------------
@@ -309,17 +272,19 @@ class RoutedChatModel(BaseChatModel):
 
         from langchain_routed_llm import RoutedChatModel
 
-        llm = RoutedChatModel(strong="openai/gpt-4o", weak="groq/llama-3.1-8b-instant", threshold=0.6)
+        llm = RoutedChatModel(strong="openai/gpt-4o", weak="groq/llama-3.1-8b-instant", strong_share=0.3)
         reply = llm.invoke("Prove that there are infinitely many primes.")
         reply.response_metadata["model_name"]           # the model that answered
         reply.response_metadata["routing"]["score"]     # why
 
         cheap = llm.bind(threshold=0.9)                 # per call: mostly the weak model
-        llm.invoke("hi", config={"configurable": {"strong_share": 0.2}})
-        llm.invoke("hi", model="weak")                  # pin a model for one call
+        llm.invoke("hi", route_to="weak")               # pin a model for one call (or model="weak")
+        llm.threshold = 0.7                             # fields are read at call time
 
-    Routing happens once per call, before the callbacks start, so traces name the model
-    that answers (``ls_model_name``, ``invocation_params["model"]``) and carry the decision.
+    Routing happens inside ``_generate`` / ``_stream`` (and their async twins), once per
+    model run: the decision is in the reply's ``response_metadata`` and the run's
+    ``llm_output``. The scorer reads the last human message (see ``prompt_view``), or the
+    text given to :func:`routed_llm.frameworks.routing_text` around the call.
     """
 
     strong: str | None = None
@@ -331,22 +296,23 @@ class RoutedChatModel(BaseChatModel):
     models: list[str | dict[str, Any]] | None = None
     """N candidates instead of ``strong``/``weak``: litellm model strings or mappings
     ``{"model", "name", "cost", "kwargs"}``, most capable first, routed by an N-model router
-    (see :class:`routed_llm.RoutedClient`); ``model=`` then pins a candidate's model or name."""
+    (see :class:`routed_llm.RoutedClient`); ``route_to=`` then pins a candidate's model or name."""
 
     cost_weight: float = 0.0
     """With ``models``: quality given up to save one USD per request
     (``argmax predicted quality - cost_weight * expected cost``)."""
 
-    router: str | RouterScorer | None = None
-    """The scorer: a registered name, a saved router directory, or a scorer instance.
-    ``None`` takes the shipped default router."""
+    router: str | RouterScorer | None = DEFAULT_ROUTER
+    """The scorer: a registered name, a saved router directory, or a scorer instance;
+    ``"default"`` is the shipped default router, as in every routed-llm entry point."""
 
     threshold: float | None = None
-    """Strong model when the score reaches it; give this or ``strong_share`` (default 0.5)."""
+    """Strong model when the score reaches it, between 0 and 1; give this or
+    ``strong_share`` (0.5 when neither is given)."""
 
     strong_share: float | None = None
-    """Target share of typical traffic for the strong model; the router turns it into a
-    threshold from its calibration quantiles."""
+    """Target share of typical traffic for the strong model, between 0 and 1; the router
+    turns it into a threshold from its calibration quantiles."""
 
     prompt_view: PromptView = "last_user"
     """Which turns the scorer reads: ``last_user``, ``first_user`` (stable through an
@@ -358,7 +324,7 @@ class RoutedChatModel(BaseChatModel):
     sticky: bool = True
     """Within a tool loop (history ending in a tool result) keep the model that asked for
     the tool, read from that ``AIMessage``'s routing metadata, because switching models
-    mid-loop can break tool-call formats."""
+    mid-loop can break tool-call formats. Such turns record policy ``sticky``."""
 
     fallback: bool = False
     """On a provider error of the chosen model, call the other one; the decision then
@@ -371,8 +337,8 @@ class RoutedChatModel(BaseChatModel):
     api_base: str | None = Field(default=None, alias="base_url")
     """Base URL sent to both models (an OpenAI-compatible server, a proxy)."""
 
-    timeout: float | None = None
-    """Seconds before a provider request is abandoned."""
+    timeout: float | None = Field(default=None, alias="request_timeout")
+    """Seconds before a provider request is abandoned (``request_timeout`` as in ChatLiteLLM)."""
 
     max_retries: int | None = None
     """Retries of a failed provider call, by litellm (its ``num_retries``), before any fallback."""
@@ -410,59 +376,55 @@ class RoutedChatModel(BaseChatModel):
     out-of-distribution guard, a spend budget, a concurrency cap, a latency target."""
 
     model_config = ConfigDict(
-        populate_by_name=True, arbitrary_types_allowed=True, hide_input_in_errors=True, protected_namespaces=()
+        populate_by_name=True,
+        arbitrary_types_allowed=True,
+        hide_input_in_errors=True,
+        protected_namespaces=(),
+        extra="forbid",
+        validate_assignment=True,
     )
 
-    _client: RoutedClient = PrivateAttr()
+    _built: BuiltClient | None = PrivateAttr(default=None)
 
-    def __init__(self, **data: Any) -> None:
-        """Validate the fields, then build the client outside pydantic's validation, so a bad
-        value raises a ``ConfigurationError`` naming the field rather than a dump of the input."""
-        known = {name for name, info in type(self).model_fields.items() for name in (name, info.alias) if name}
-        for name in data:
-            if name in ("model", "model_name"):
+    # -- validation ------------------------------------------------------------------------
+    @model_validator(mode="before")
+    @classmethod
+    def _one_model_is_not_enough(cls, data: Any) -> Any:
+        """``model=`` at construction is the usual mistake of a ``ChatOpenAI`` user; say what to give."""
+        for name in ("model", "model_name"):
+            if isinstance(data, Mapping) and name in data:
                 raise ConfigurationError(
                     name, "a routed model has several: give strong= and weak=, or models=[...] (litellm model strings)"
                 )
-            if name not in known:
-                raise ConfigurationError(name, "unknown field; pass extra litellm arguments in model_kwargs")
-        super().__init__(**data)
-        for name in ("model_kwargs", "strong_kwargs", "weak_kwargs"):
-            given = getattr(self, name)
-            reserved = sorted(_RESERVED_KWARGS.intersection(given))
-            if reserved:
-                raise ConfigurationError(name, f"{reserved} are set by the router, not by the caller")
-            setattr(self, name, _wrap_secrets(given))
-        if self.models is not None:
-            self.models = [_wrap_secrets(item) if isinstance(item, Mapping) else item for item in self.models]
-        shared = _unwrap_secrets(self.model_kwargs)
-        for key, value in (
-            ("api_key", self.api_key.get_secret_value() if self.api_key else None),
-            ("api_base", self.api_base),
-            ("timeout", self.timeout),
-            ("num_retries", self.max_retries),
-        ):
-            if value is not None:
-                shared[key] = value
-        self._client = RoutedClient(
-            self.strong,
-            self.weak,
-            self.router,
-            self.threshold,
-            strong_share=self.strong_share,
-            prompt_view=self.prompt_view,
-            max_prompt_chars=self.max_prompt_chars,
-            strong_kwargs=_unwrap_secrets(self.strong_kwargs),
-            weak_kwargs=_unwrap_secrets(self.weak_kwargs),
-            fallback=self.fallback,
-            prices=self.prices,
-            policies=self.policies,
-            models=None if self.models is None else [
-                _unwrap_secrets(item) if isinstance(item, Mapping) else item for item in self.models
-            ],
-            cost_weight=self.cost_weight,
-            **shared,
-        )
+        return data
+
+    @field_validator("threshold", "strong_share")
+    @classmethod
+    def _in_unit_interval(cls, value: float | None, info: ValidationInfo) -> float | None:
+        return check_threshold_field(str(info.field_name), value)
+
+    @field_validator("model_kwargs", "strong_kwargs", "weak_kwargs")
+    @classmethod
+    def _litellm_arguments(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """Secret-named values held as ``SecretStr``; the router's own arguments refused."""
+        reserved = sorted(RESERVED_KWARGS.intersection(value))
+        if reserved:
+            raise ConfigurationError(str(info.field_name), f"{reserved} are set by the router, not by the caller")
+        return conceal(value)
+
+    @field_validator("models")
+    @classmethod
+    def _candidates(cls, value: list[str | dict[str, Any]] | None) -> list[str | dict[str, Any]] | None:
+        return None if value is None else [conceal(item) if isinstance(item, Mapping) else item for item in value]
+
+    @model_validator(mode="after")
+    def _build_client(self) -> RoutedChatModel:
+        """Build the client now, so a bad model string, router or view fails at construction
+        (or assignment) with an error naming the field, not at the first call."""
+        if self.threshold is not None and self.strong_share is not None:
+            raise ConfigurationError("threshold", "give either threshold or strong_share, not both")
+        self._client_now()
+        return self
 
     @field_serializer("policies")
     def _serialize_policies(self, policies: list[RoutingPolicy]) -> list[str]:
@@ -481,19 +443,20 @@ class RoutedChatModel(BaseChatModel):
 
     @property
     def client(self) -> RoutedClient:
-        """The routing client; its :meth:`~routed_llm.RoutedClient.usage` reports calls and cost."""
-        return self._client
+        """The routing client for the current fields; its :meth:`~routed_llm.RoutedClient.usage`
+        reports calls and cost (since the fields it is built from last changed)."""
+        return self._client_now()
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        client = self._client
         return {
             "strong": self.strong,
             "weak": self.weak,
-            "models": None if client.fleet is None else client.fleet.models,
-            "cost_weight": None if client.fleet is None else client.fleet.policy.cost_weight,
-            "router": client.scorer.name,
-            "threshold": client.threshold,
+            "models": self._model_names(),
+            "cost_weight": self.cost_weight if self.models is not None else None,
+            "router": self._serialize_router(self.router),
+            "threshold": self.threshold,
+            "strong_share": self.strong_share,
             "prompt_view": self.prompt_view,
             "sticky": self.sticky,
             "fallback": self.fallback,
@@ -502,31 +465,15 @@ class RoutedChatModel(BaseChatModel):
             "stop": self.stop,
         }
 
-    def _get_invocation_params(self, stop: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
-        """``BaseChatModel``'s parameters (identifying ones, ``_type``, ``stop``, call kwargs),
-        built directly rather than through its deprecated ``dict()``, plus the chosen model."""
-        decision = kwargs.pop(_DECISION_KWARG, None)
-        params = {**self._identifying_params, "_type": self._llm_type, "stop": stop, **kwargs}
-        if isinstance(decision, RoutingDecision):
-            # the choice as the run starts; the full record, cost included, is in the response
-            params["model"] = decision.model
-            params[ROUTING_KEY] = {
-                "router": decision.router, "score": decision.score, "threshold": decision.threshold,
-                "role": decision.role, "policy": decision.policy,
-            }
-        return params
-
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        decision = kwargs.get(_DECISION_KWARG)
-        requested = kwargs.get("model")
-        if isinstance(decision, RoutingDecision):
-            model, provider = decision.model, _provider_of(decision.model)
-        elif isinstance(requested, str):
-            model = self._client.model_for(requested) if requested in _ROLES else requested
+        """A pinned model when the call names one; otherwise every model that may answer
+        (the decision is made inside the run and recorded in the response)."""
+        requested = kwargs.get("route_to") or kwargs.get("model")
+        if isinstance(requested, str):
+            model = {"strong": self.strong, "weak": self.weak}.get(requested) or requested
             provider = _provider_of(model)
-        else:  # routed inside the run (``generate`` called directly): either model may answer
-            fleet = self._client.fleet
-            model, provider = "|".join(fleet.models if fleet else (self.strong, self.weak)), "routed_llm"
+        else:
+            model, provider = "|".join(self._model_names()), "routed_llm"
         params = LangSmithParams(ls_provider=provider, ls_model_name=model, ls_model_type="chat")
         temperature = kwargs.get("temperature", self.temperature)
         if isinstance(temperature, (int, float)):
@@ -538,122 +485,58 @@ class RoutedChatModel(BaseChatModel):
             params["ls_stop"] = stop or self.stop
         return params
 
-    def _get_llm_string(self, stop: list[str] | None = None, **kwargs: Any) -> str:
-        """Cache key: the chosen model counts, the decision's timing does not."""
-        decision = kwargs.pop(_DECISION_KWARG, None)
-        if isinstance(decision, RoutingDecision):
-            kwargs["model"] = decision.model
-        return super()._get_llm_string(stop=stop, **kwargs)
+    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None) -> int:
+        """Tokens of ``messages`` (and ``tools``) for the model that would answer them,
+        counted by litellm's tokenizer for that model: no download, so it works offline."""
+        import litellm
 
-    # -- routing before the run starts ---------------------------------------------------
-    def invoke(
-        self, input: LanguageModelInput, config: RunnableConfig | None = None, *, stop: list[str] | None = None,
-        **kwargs: Any,
-    ) -> AIMessage:
-        config = ensure_config(config)
-        prompt = self._convert_input(input)
-        if _DECISION_KWARG not in kwargs:
-            messages, options = self._routing_request(prompt, config, kwargs)
-            kwargs[_DECISION_KWARG] = self._client.route(messages, **options)
-        # ``BaseChatModel.invoke``'s own body, on the prompt and config already prepared
-        # here: going through ``super().invoke`` would convert both a second time.
-        result = self.generate_prompt([prompt], stop=stop, **_run_options(config), **kwargs)
-        return cast("AIMessage", cast("ChatGeneration", result.generations[0][0]).message)
+        chat = _convert_messages(messages)
+        model = self._answering_model(chat)
+        openai_tools = [convert_to_openai_tool(tool) for tool in tools] if tools else None
+        return int(litellm.token_counter(model=model, messages=chat, tools=openai_tools))
 
-    async def ainvoke(
-        self, input: LanguageModelInput, config: RunnableConfig | None = None, *, stop: list[str] | None = None,
-        **kwargs: Any,
-    ) -> AIMessage:
-        config = ensure_config(config)
-        prompt = self._convert_input(input)
-        if _DECISION_KWARG not in kwargs:
-            messages, options = self._routing_request(prompt, config, kwargs)
-            kwargs[_DECISION_KWARG] = await self._client.aroute(messages, **options)
-        result = await self.agenerate_prompt([prompt], stop=stop, **_run_options(config), **kwargs)
-        return cast("AIMessage", cast("ChatGeneration", result.generations[0][0]).message)
+    def get_num_tokens(self, text: str) -> int:
+        return self.get_num_tokens_from_messages([HumanMessage(text)])
 
-    def stream(
-        self, input: LanguageModelInput, config: RunnableConfig | None = None, *, stop: list[str] | None = None,
-        **kwargs: Any,
-    ) -> Iterator[AIMessageChunk]:
-        config = ensure_config(config)
-        prompt = self._convert_input(input)
-        if _DECISION_KWARG not in kwargs:
-            messages, options = self._routing_request(prompt, config, kwargs)
-            kwargs[_DECISION_KWARG] = self._client.route(messages, **options)
-        yield from super().stream(prompt, config, stop=stop, **kwargs)
+    def _answering_model(self, chat: list[dict[str, Any]]) -> str:
+        """The model a call with ``chat`` would go to; the first model when nothing in it
+        can be scored (``trim_messages`` counts partial histories, a lone system turn too)."""
+        client = self._client_now()
+        options, _ = split_call_options({}, self._default_options())
+        try:
+            return route(client, chat, options).model
+        except InvalidPromptError:
+            return self._model_names()[0]
 
-    async def astream(
-        self, input: LanguageModelInput, config: RunnableConfig | None = None, *, stop: list[str] | None = None,
-        **kwargs: Any,
-    ) -> AsyncIterator[AIMessageChunk]:
-        config = ensure_config(config)
-        prompt = self._convert_input(input)
-        if _DECISION_KWARG not in kwargs:
-            messages, options = self._routing_request(prompt, config, kwargs)
-            kwargs[_DECISION_KWARG] = await self._client.aroute(messages, **options)
-        async for chunk in super().astream(prompt, config, stop=stop, **kwargs):
-            yield chunk
+    # -- routing -----------------------------------------------------------------------------
+    def _client_now(self) -> RoutedClient:
+        """The client for the fields as they are now (rebuilt only when they changed)."""
+        self._built = BuiltClient.for_settings(self._built, adapter_settings(self, self.model_kwargs, self.models))
+        return self._built.client
 
-    def _routing_request(
-        self, prompt: PromptValue, config: RunnableConfig, kwargs: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        """What to route and how, decided before the run starts so that callbacks and
-        traces already see the chosen model (a decision travels in ``kwargs``)."""
-        if isinstance(prompt, StringPromptValue):  # ``invoke("text")``: one user turn, no history
-            return [{"role": "user", "content": prompt.text}], self._routing_options((), config, kwargs)
-        messages = prompt.to_messages()
-        return _convert_messages(messages), self._routing_options(messages, config, kwargs)
+    def _model_names(self) -> list[str]:
+        if self.models is None:
+            return [model for model in (self.strong, self.weak) if model]
+        return [item if isinstance(item, str) else str(item.get("model")) for item in self.models]
 
-    def _routing_options(
-        self, messages: Sequence[BaseMessage], config: RunnableConfig | None, kwargs: dict[str, Any]
-    ) -> dict[str, Any]:
-        """Per-call routing options, removed from ``kwargs`` so they never reach litellm.
+    def _default_options(self) -> dict[str, Any]:
+        return {"threshold": self.threshold, "strong_share": self.strong_share}
 
-        Call arguments (``.bind(...)`` included) win over ``config["configurable"]``, which
-        wins over the model's fields; a pinned ``model`` (a call argument only: graphs use
-        ``configurable["model"]`` for their own purposes) and a sticky tool loop win over
-        any threshold.
-        """
-        configurable = (config or {}).get("configurable") or {}
-        options: dict[str, Any] = {}
-        given = {key: kwargs.pop(key) for key in ("threshold", "strong_share") if key in kwargs}
-        for key in ("threshold", "strong_share"):
-            value = given.get(key) if given else configurable.get(key)
-            if value is not None:
-                options[key] = value
-        pinned = kwargs.pop("model", None)
-        if pinned is not None:
-            options["route_to"] = self._role_of(pinned)
-        elif self.sticky:
-            sticky = _sticky_role(messages, by_model=self._client.fleet is not None)
-            if sticky is not None:
-                options["route_to"] = sticky
-        return options
-
-    def _role_of(self, model: Any) -> str:
-        if self._client.fleet is not None and isinstance(model, str):
-            return model  # a candidate's model or name; the client names the known ones if not
-        if model in ("strong", self.strong):
-            return "strong"
-        if model in ("weak", self.weak):
-            return "weak"
-        raise ConfigurationError(
-            "model", f"must be {self.strong!r}, {self.weak!r}, 'strong' or 'weak' to pin a model, got {model!r}"
-        )
-
-    def _decision(self, messages: Sequence[BaseMessage], kwargs: dict[str, Any]) -> RoutingDecision:
-        """The decision made before the run, or one made now (``generate`` called directly)."""
-        decision = kwargs.pop(_DECISION_KWARG, None)
-        if isinstance(decision, RoutingDecision):
-            return decision
-        return self._client.route(_convert_messages(messages), **self._routing_options(messages, None, kwargs))
-
-    async def _adecision(self, messages: Sequence[BaseMessage], kwargs: dict[str, Any]) -> RoutingDecision:
-        decision = kwargs.pop(_DECISION_KWARG, None)
-        if isinstance(decision, RoutingDecision):
-            return decision
-        return await self._client.aroute(_convert_messages(messages), **self._routing_options(messages, None, kwargs))
+    def _request(
+        self, messages: Sequence[BaseMessage], kwargs: dict[str, Any]
+    ) -> tuple[RoutedClient, list[dict[str, Any]], dict[str, Any], str | None, dict[str, Any]]:
+        """A call split into the client, the chat, the router's options, the sticky model and
+        litellm's arguments. ``model=`` is LangChain's name for ``route_to=``; both pin."""
+        route_to, model = kwargs.pop("route_to", None), kwargs.pop("model", None)
+        if route_to is not None or model is not None:
+            field = "route_to" if route_to is not None else "model"
+            strong, weak = (None, None) if self.models is not None else (self.strong, self.weak)
+            kwargs["route_to"] = pin_target(route_to if route_to is not None else model, strong, weak, field=field)
+        options, litellm_kwargs = split_call_options(kwargs, self._default_options())
+        sticky = None
+        if self.sticky and messages and isinstance(messages[-1], ToolMessage):
+            sticky = sticky_target(_turns(messages), by_model=self.models is not None)
+        return self._client_now(), _convert_messages(messages), options, sticky, litellm_kwargs
 
     def _call_params(self, stop: list[str] | None, kwargs: Mapping[str, Any], *, stream: bool = False) -> dict[str, Any]:
         params: dict[str, Any] = {}
@@ -670,7 +553,6 @@ class RoutedChatModel(BaseChatModel):
         return params
 
     # -- calling -----------------------------------------------------------------------------
-    @_signature_once
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -678,11 +560,12 @@ class RoutedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        decision = self._decision(messages, kwargs)
-        reply = self._client.complete_with(decision, _convert_messages(messages), **self._call_params(stop, kwargs))
+        client, chat, options, sticky, litellm_kwargs = self._request(messages, kwargs)
+        decision = route(client, chat, options, sticky)
+        with provider_errors():
+            reply = client.complete_with(decision, chat, **self._call_params(stop, litellm_kwargs))
         return _convert_response_to_result(reply)
 
-    @_signature_once
     async def _agenerate(
         self,
         messages: list[BaseMessage],
@@ -690,10 +573,10 @@ class RoutedChatModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        decision = await self._adecision(messages, kwargs)
-        reply = await self._client.acomplete_with(
-            decision, _convert_messages(messages), **self._call_params(stop, kwargs)
-        )
+        client, chat, options, sticky, litellm_kwargs = self._request(messages, kwargs)
+        decision = await aroute(client, chat, options, sticky)
+        with provider_errors():
+            reply = await client.acomplete_with(decision, chat, **self._call_params(stop, litellm_kwargs))
         return _convert_response_to_result(reply)
 
     def _stream(
@@ -703,20 +586,14 @@ class RoutedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        decision = self._decision(messages, kwargs)
-        stream = self._client.stream_with(
-            decision, _convert_messages(messages), **self._call_params(stop, kwargs, stream=True)
-        )
-        usage: Any = None
-        finish_reason: str | None = None
-        for raw in stream:
-            usage = getattr(raw, "usage", None) or usage
-            for choice in raw.choices[:1]:
-                finish_reason = choice.finish_reason or finish_reason
-                message = _convert_delta_to_chunk(choice.delta)
-                if message.content or message.tool_call_chunks:
-                    yield ChatGenerationChunk(message=message)
-        yield _final_chunk(stream.decision, usage, finish_reason)
+        client, chat, options, sticky, litellm_kwargs = self._request(messages, kwargs)
+        decision = route(client, chat, options, sticky)
+        tally = _StreamTally()
+        with provider_errors():
+            stream = client.stream_with(decision, chat, **self._call_params(stop, litellm_kwargs, stream=True))
+            for raw in stream:
+                yield from tally.chunks(raw)
+        yield tally.final(stream.decision)
 
     async def _astream(
         self,
@@ -725,20 +602,15 @@ class RoutedChatModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        decision = await self._adecision(messages, kwargs)
-        stream = await self._client.astream_with(
-            decision, _convert_messages(messages), **self._call_params(stop, kwargs, stream=True)
-        )
-        usage: Any = None
-        finish_reason: str | None = None
-        async for raw in stream:
-            usage = getattr(raw, "usage", None) or usage
-            for choice in raw.choices[:1]:
-                finish_reason = choice.finish_reason or finish_reason
-                message = _convert_delta_to_chunk(choice.delta)
-                if message.content or message.tool_call_chunks:
-                    yield ChatGenerationChunk(message=message)
-        yield _final_chunk(stream.decision, usage, finish_reason)
+        client, chat, options, sticky, litellm_kwargs = self._request(messages, kwargs)
+        decision = await aroute(client, chat, options, sticky)
+        tally = _StreamTally()
+        with provider_errors():
+            stream = await client.astream_with(decision, chat, **self._call_params(stop, litellm_kwargs, stream=True))
+            async for raw in stream:
+                for chunk in tally.chunks(raw):
+                    yield chunk
+        yield tally.final(stream.decision)
 
     # -- tools and structured output ----------------------------------------------------------
     def bind_tools(
@@ -757,7 +629,7 @@ class RoutedChatModel(BaseChatModel):
         """
         formatted = [convert_to_openai_tool(tool, strict=strict) for tool in tools]
         if tool_choice is not None:
-            kwargs["tool_choice"] = _format_tool_choice(tool_choice, formatted)
+            kwargs["tool_choice"] = normalise_tool_choice(tool_choice, [tool["function"]["name"] for tool in formatted])
         if parallel_tool_calls is not None:
             kwargs["parallel_tool_calls"] = parallel_tool_calls
         return super().bind(tools=formatted, **kwargs)

@@ -15,7 +15,7 @@ from llama_index.core.tools import FunctionTool
 from llama_index.llms.routed_llm import RoutedLLM
 from pydantic import BaseModel
 
-from routed_llm.testing import FakeProvider, FakeReply
+from routed_llm.testing import FakeProvider, FakeReply, FakeScorer
 
 MakeLLM = Callable[..., RoutedLLM]
 
@@ -64,7 +64,7 @@ async def test_function_agent_completes_a_tool_round_trip_on_one_model(
     second = provider.requests[-1].body["messages"]
     assert [m["role"] for m in second] == ["system", "user", "assistant", "tool"]
     assert second[-1]["tool_call_id"] == second[-2]["tool_calls"][0]["id"]
-    assert response.response.additional_kwargs["routing"]["policy"] == "forced"
+    assert response.response.additional_kwargs["routing"]["policy"] == "sticky"
 
 
 async def test_agent_workflow_hands_the_question_to_a_routed_agent(make_llm: MakeLLM, provider: FakeProvider) -> None:
@@ -137,3 +137,46 @@ async def test_as_structured_llm_returns_the_object_in_raw(make_llm: MakeLLM, pr
     assert provider.models_called() == ["big"]
     invoice = await make_llm().astructured_predict(Invoice, PromptTemplate("Read: {text}"), text="ACME")
     assert isinstance(invoice, Invoice)
+
+
+# -- what is scored in a query engine (issue 16 item 5) -----------------------------------------
+HARD_CONTEXT = [
+    Document(text="To prove the lemma, prove first that every bounded sequence has a convergent subsequence."),
+    Document(text="The proof of the theorem needs the lemma and a careful epsilon-delta argument."),
+]
+
+
+@pytest.fixture
+def engine_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Settings, "_embed_model", MockEmbedding(embed_dim=8))
+
+
+@pytest.mark.usefixtures("engine_settings")
+@pytest.mark.parametrize("streaming", [False, True])
+def test_a_query_engine_scores_the_question_not_the_filled_template(
+    make_llm: MakeLLM, provider: FakeProvider, streaming: bool
+) -> None:
+    scorer = FakeScorer({"prove": 0.9}, default=0.1)  # the retrieved context says "prove"; the question does not
+    llm = make_llm(router=scorer)
+    engine = VectorStoreIndex.from_documents(HARD_CONTEXT).as_query_engine(llm=llm, streaming=streaming)
+    response = engine.query("hi, what is this about?")
+    text = "".join(response.response_gen) if streaming else str(response)
+
+    assert text == "Answer from small." and scorer.seen == ["hi, what is this about?"]
+    sent = str(provider.requests[-1].body["messages"])
+    assert "every bounded sequence" in sent and "hi, what is this about?" in sent  # the model still reads it all
+
+
+@pytest.mark.usefixtures("engine_settings")
+async def test_an_async_query_engine_scores_the_question(make_llm: MakeLLM, provider: FakeProvider) -> None:
+    scorer = FakeScorer({"prove": 0.9}, default=0.1)
+    engine = VectorStoreIndex.from_documents(HARD_CONTEXT).as_query_engine(llm=make_llm(router=scorer))
+    assert str(await engine.aquery("prove the lemma")) == "Answer from big."
+    assert str(await engine.aquery("thanks!")) == "Answer from small."
+    assert scorer.seen == ["prove the lemma", "thanks!"]
+
+
+def test_a_template_without_a_question_variable_is_scored_whole(make_llm: MakeLLM) -> None:
+    scorer = FakeScorer(default=0.1)
+    make_llm(router=scorer).predict(PromptTemplate("Summarise: {text}"), text="the minutes of the meeting")
+    assert scorer.seen == ["Summarise: the minutes of the meeting"]

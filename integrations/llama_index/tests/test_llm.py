@@ -133,7 +133,7 @@ def test_sticky_routing_answers_tool_results_with_the_model_that_called_the_tool
 ) -> None:
     response = make_llm().chat(_tool_turns("strong"))
     assert provider.models_called() == ["big"]  # the router alone would pick small for "hello there"
-    assert response.additional_kwargs["routing"]["policy"] == "forced"
+    assert response.additional_kwargs["routing"]["policy"] == "sticky"  # not the user's "forced" (issue 18 item 16)
     sent = provider.requests[-1].body["messages"]
     assert sent[1]["role"] == "assistant" and not sent[1].get("content") and "routing" not in sent[1]
     assert sent[1]["tool_calls"] == [{"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}]

@@ -48,7 +48,7 @@ def test_a_tool_loop_stays_on_the_candidate_that_called_the_tool(provider: FakeP
                     additional_kwargs={"tool_calls": [call], "routing": {"role": "weak", "model": "openai/coder"}}),
         ChatMessage(role=MessageRole.TOOL, content="42", additional_kwargs={"tool_call_id": "call_1"}),
     ]
-    assert make(provider).chat(turns).additional_kwargs["routing"]["policy"] == "forced"
+    assert make(provider).chat(turns).additional_kwargs["routing"]["policy"] == "sticky"
     assert provider.models_called() == ["coder"]
 
 

@@ -15,6 +15,7 @@ from llama_index.core.base.llms.base import BaseLLM
 from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW, DEFAULT_NUM_OUTPUTS
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.llms.routed_llm import RoutedLLM
+from pydantic import SecretStr
 
 from routed_llm import ConfigurationError, RoutedClient, UnknownRouterError
 from routed_llm.testing import FakeProvider, FakeScorer
@@ -70,17 +71,22 @@ def test_the_api_key_never_leaves_the_client(make_llm: MakeLLM, secret: str) -> 
     shown = [repr(llm), str(llm), llm.to_json(), json.dumps(llm.to_payload()), llm.metadata.model_dump_json(),
              repr(llm.client)]
     assert all(secret not in text for text in shown)
-    assert llm.strong_kwargs == {"extra_headers": {"X-Team": "search"}} and llm.additional_kwargs == {"seed": 7}
+    # fields hold secrets as SecretStr (the client is rebuilt from them when they change);
+    # dumps leave them out
+    assert isinstance(llm.strong_kwargs["extra_headers"]["Authorization"], SecretStr)
+    assert llm.to_dict()["strong_kwargs"] == {"extra_headers": {"X-Team": "search"}}
+    assert llm.to_dict()["additional_kwargs"] == {"seed": 7} and "api_key" not in llm.to_dict()
 
 
 def test_to_dict_round_trips_the_configuration(make_llm: MakeLLM, provider: FakeProvider) -> None:
     llm = make_llm(router="random", threshold=0.3, fallback=True, sticky=False, temperature=0.2)
     data = llm.to_dict()
     assert data["class_name"] == "RoutedLLM"
-    copy = RoutedLLM.from_dict(data)
+    copy = RoutedLLM.from_dict(data, api_key="sk-test")  # keys are never serialised
     assert (copy.strong, copy.weak, copy.router, copy.threshold) == ("openai/big", "openai/small", "random", 0.3)
     assert (copy.fallback, copy.sticky, copy.temperature) == (True, False, 0.2)
-    assert copy.client.threshold == 0.3 and copy.client.fallback
+    assert copy.client.fallback
+    assert copy.complete("hi").additional_kwargs["routing"]["threshold"] == 0.3  # the field, read at call time
 
 
 def test_wrapping_a_client_shares_its_ledger(provider: FakeProvider) -> None:

@@ -12,15 +12,15 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
     VideoBlock,
 )
+from llama_index.llms.routed_llm.base import _turns
 from llama_index.llms.routed_llm.utils import (
     MissingToolCallError,
-    pinned_role,
-    resolve_tool_choice,
     to_openai_messages,
     tool_selections,
 )
 
 from routed_llm import InvalidPromptError, RoutedLLMError
+from routed_llm.frameworks import normalise_tool_choice, sticky_target
 
 CALL = {"id": "call_7", "type": "function", "function": {"name": "multiply", "arguments": '{"a": 2, "b": 5}'}}
 
@@ -60,8 +60,8 @@ def test_unsupported_block_names_its_position() -> None:
 
 
 def test_tool_choice_by_name_becomes_a_function_object() -> None:
-    assert resolve_tool_choice("multiply") == {"type": "function", "function": {"name": "multiply"}}
-    assert resolve_tool_choice("required") == "required"
+    assert normalise_tool_choice("multiply") == {"type": "function", "function": {"name": "multiply"}}
+    assert normalise_tool_choice("required") == "required"
 
 
 def test_tool_selections_read_arguments_and_tolerate_partial_json() -> None:
@@ -81,7 +81,11 @@ def test_no_tool_call_is_a_typed_value_error_when_one_is_required() -> None:
     assert isinstance(info.value, ValueError) and isinstance(info.value, RoutedLLMError)
 
 
-def test_pinned_role_reads_the_assistant_turn_that_asked_for_the_tools() -> None:
+def pinned_role(messages: list[ChatMessage]) -> str | None:
+    return sticky_target(_turns(messages), by_model=False)
+
+
+def test_sticky_rule_reads_the_assistant_turn_that_asked_for_the_tools() -> None:
     user = ChatMessage(role=MessageRole.USER, content="q")
     asked = ChatMessage(role=MessageRole.ASSISTANT, additional_kwargs={"tool_calls": [CALL], "routing": {"role": "weak"}})
     result = ChatMessage(role=MessageRole.TOOL, content="10", additional_kwargs={"tool_call_id": "call_7"})
@@ -90,3 +94,5 @@ def test_pinned_role_reads_the_assistant_turn_that_asked_for_the_tools() -> None
     unrouted = ChatMessage(role=MessageRole.ASSISTANT, additional_kwargs={"tool_calls": [CALL]})
     assert pinned_role([user, unrouted, result]) is None
     assert pinned_role([]) is None
+    other = ChatMessage(role=MessageRole.TOOL, content="10", additional_kwargs={"tool_call_id": "call_other"})
+    assert pinned_role([user, asked, other]) is None  # answers a call this turn did not issue (one rule with LangChain)

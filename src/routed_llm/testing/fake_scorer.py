@@ -16,7 +16,8 @@ class FakeScorer(BaseScorer):
     """Scores a prompt by the first key of ``scores`` it contains, else ``default``.
 
     ``FakeScorer({"prove": 0.9, "hello": 0.1})`` lets a test say which prompts must go to
-    which model without training anything. ``calls`` counts the prompts scored.
+    which model without training anything. ``calls`` counts the prompts scored and
+    ``seen`` keeps them, so a test can check what an integration chose to score.
     """
 
     name: ClassVar[str] = "fake"
@@ -25,12 +26,14 @@ class FakeScorer(BaseScorer):
         self.scores = dict(scores or {})
         self.default = default
         self.calls = 0
+        self.seen: list[str] = []
 
     def get_params(self) -> dict[str, object]:
         return {"scores": self.scores, "default": self.default}
 
     def score(self, prompts: Sequence[str]) -> np.ndarray:
         self.calls += len(prompts)
+        self.seen.extend(prompts)
         return np.asarray(
             [next((value for key, value in self.scores.items() if key in prompt), self.default) for prompt in prompts],
             dtype=np.float64,

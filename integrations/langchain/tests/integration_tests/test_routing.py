@@ -14,7 +14,9 @@ from langchain_core.caches import InMemoryCache
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.output_parsers import StrOutputParser
+from langchain_core.outputs import LLMResult
 from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import ConfigurableField
 from langchain_core.tools import tool
 from langchain_routed_llm import RoutedChatModel
 from pydantic import BaseModel, Field
@@ -65,17 +67,21 @@ class DriftingScorer:
 
 
 class Recorder(BaseCallbackHandler):
-    """Keeps what tracers receive when a chat model run starts."""
+    """Keeps what tracers receive when a chat model run starts and ends."""
 
     def __init__(self) -> None:
         self.starts: list[dict[str, Any]] = []
+        self.ends: list[LLMResult] = []
 
     def on_chat_model_start(self, serialized: Any, messages: Any, **kwargs: Any) -> None:
         self.starts.append({"serialized": serialized, **kwargs})
 
+    def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
+        self.ends.append(response)
+
 
 # -- chains --------------------------------------------------------------------------------
-@pytest.mark.parametrize(("threshold", "model"), [(0.0, STRONG), (0.4, STRONG), (0.6, WEAK), (1.5, WEAK)])
+@pytest.mark.parametrize(("threshold", "model"), [(0.0, STRONG), (0.4, STRONG), (0.6, WEAK), (1.0, WEAK)])
 def test_lcel_chain_routes_by_threshold(provider: FakeProvider, threshold: float, model: str) -> None:
     llm = make_model(provider, threshold=threshold)
     prompt = ChatPromptTemplate.from_messages([("system", "Be brief."), ("human", "Explain {topic}.")])
@@ -109,31 +115,29 @@ async def test_async_chain_and_stream(provider: FakeProvider) -> None:
     assert chunks[-1].response_metadata["routing"]["model"] == WEAK
 
 
-def test_per_call_threshold_through_bind_and_configurable(provider: FakeProvider) -> None:
+def test_per_call_threshold_through_bind_and_configurable_fields(provider: FakeProvider) -> None:
     llm = make_model(provider)  # the prompt scores 0.5; the model's own threshold is 0.5
     premium = llm.bind(threshold=0.2)
     cheap = llm.bind(threshold=0.8)
     assert premium.invoke("summarise this").response_metadata["model_name"] == STRONG
     assert cheap.invoke("summarise this").response_metadata["model_name"] == WEAK
+    # LangChain's own idiom for run-time settings: configurable_fields (issue 17 item 3)
+    configurable = llm.configurable_fields(threshold=ConfigurableField(id="threshold"))
     low = {"configurable": {"threshold": 0.2}}
     high = {"configurable": {"threshold": 0.8}}
-    assert llm.invoke("summarise this", config=low).response_metadata["routing"]["threshold"] == 0.2
-    assert llm.invoke("summarise this", config=high).response_metadata["model_name"] == WEAK
-    chain = ChatPromptTemplate.from_messages([("human", "{q}")]) | llm | StrOutputParser()
+    assert configurable.invoke("summarise this", config=low).response_metadata["routing"]["threshold"] == 0.2
+    assert configurable.invoke("summarise this", config=high).response_metadata["model_name"] == WEAK
+    chain = ChatPromptTemplate.from_messages([("human", "{q}")]) | configurable | StrOutputParser()
     assert chain.invoke({"q": "summarise this"}, config=low) == "Answer from strong-model."
     assert chain.invoke({"q": "summarise this"}, config=high) == "Answer from weak-model."
-    # a bound value wins over the configurable one
-    assert cheap.invoke("summarise this", config=low).response_metadata["model_name"] == WEAK
-    # graphs keep their own keys in configurable ("model" included); they do not pin ours
-    graph_config = {"configurable": {"model": "gpt-something", "thread_id": "t1", "threshold": 0.2}}
-    assert llm.invoke("summarise this", config=graph_config).response_metadata["model_name"] == STRONG
+    # a bound value wins over the configured field
+    assert configurable.bind(threshold=0.8).invoke("summarise this", config=low).response_metadata["model_name"] == WEAK
 
 
 def test_strong_share_per_call(provider: FakeProvider) -> None:
     llm = make_model(provider, router="random")
     assert llm.bind(strong_share=1.0).invoke("anything").response_metadata["model_name"] == STRONG
-    config = {"configurable": {"strong_share": 0.0}}
-    assert llm.invoke("anything", config=config).response_metadata["model_name"] == WEAK
+    assert llm.invoke("anything", strong_share=0.0).response_metadata["model_name"] == WEAK
 
 
 def test_model_pin_per_call(provider: FakeProvider) -> None:
@@ -237,8 +241,8 @@ def test_sticky_routing_keeps_the_model_through_the_tool_loop(
     call, answer = state["messages"][1], state["messages"][-1]
     assert call.response_metadata["model_name"] == STRONG
     assert answer.response_metadata["model_name"] == second
-    if sticky:
-        assert answer.response_metadata["routing"]["policy"] == "forced"
+    if sticky:  # its own policy name, not the user's "forced" (issue 18 item 16)
+        assert answer.response_metadata["routing"]["policy"] == "sticky"
 
 
 def test_sticky_reads_the_role_from_the_issuing_message(provider: FakeProvider) -> None:
@@ -287,13 +291,19 @@ def test_traces_name_the_model_that_answers_and_never_the_key(provider: FakeProv
     llm = make_model(provider)
     reply = llm.invoke("hello", config={"callbacks": [recorder]})
     list(llm.stream("prove it", config={"callbacks": [recorder]}))
+    # routing happens inside the run (issue 17 item 3): the start names the candidates,
+    # the end carries the model that answered and the decision
     (invoke_start, stream_start) = recorder.starts
-    assert invoke_start["metadata"]["ls_model_name"] == WEAK
-    assert invoke_start["metadata"]["ls_provider"] == "openai"
-    assert invoke_start["invocation_params"]["model"] == WEAK
-    assert invoke_start["invocation_params"]["routing"]["role"] == "weak"
-    assert stream_start["metadata"]["ls_model_name"] == STRONG
+    assert invoke_start["metadata"]["ls_model_name"] == stream_start["metadata"]["ls_model_name"] == f"{STRONG}|{WEAK}"
+    assert invoke_start["invocation_params"]["strong"] == STRONG
+    (invoke_end, stream_end) = recorder.ends
+    assert invoke_end.llm_output is not None and invoke_end.llm_output["model_name"] == WEAK
+    assert invoke_end.llm_output["routing"]["role"] == "weak"
+    assert stream_end.generations[0][0].message.response_metadata["model_name"] == STRONG
+    pinned = llm.invoke("hello", route_to="strong", config={"callbacks": [recorder]})
+    assert recorder.starts[-1]["metadata"]["ls_model_name"] == STRONG and pinned.response_metadata["model_name"] == STRONG
     everything = json.dumps([recorder.starts, reply.response_metadata], default=repr) + repr(llm) + str(llm)
+    everything += json.dumps([end.model_dump() for end in recorder.ends], default=repr)
     assert SECRET not in everything
     assert provider.requests[0].headers["authorization"] == f"Bearer {SECRET}"  # the provider did get it
 

@@ -9,14 +9,11 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.tools import tool
 from langchain_routed_llm import RoutedChatModel
-from langchain_routed_llm.chat_models import (
-    _convert_message_to_dict,
-    _format_tool_choice,
-    _sticky_role,
-)
+from langchain_routed_llm.chat_models import _convert_message_to_dict, _turns
 from pydantic import SecretStr
 
 from routed_llm import ConfigurationError
+from routed_llm.frameworks import sticky_target
 from routed_llm.testing import FakeScorer
 
 pytestmark = pytest.mark.usefixtures("socket_disabled")
@@ -80,24 +77,7 @@ def _issued(role: str | None) -> AIMessage:
 def test_sticky_role_comes_from_the_message_that_issued_the_call(
     messages: list[Any], expected: str | None
 ) -> None:
-    assert _sticky_role(messages) == expected
-
-
-@pytest.mark.parametrize(
-    ("choice", "expected"),
-    [
-        ("any", "required"),
-        (True, "required"),
-        ("required", "required"),
-        ("auto", "auto"),
-        ("none", "none"),
-        ("lookup", {"type": "function", "function": {"name": "lookup"}}),
-        ({"type": "function", "function": {"name": "lookup"}}, {"type": "function", "function": {"name": "lookup"}}),
-    ],
-)
-def test_tool_choice_spellings(choice: Any, expected: Any) -> None:
-    tools = [{"type": "function", "function": {"name": "lookup", "parameters": {}}}]
-    assert _format_tool_choice(choice, tools) == expected
+    assert sticky_target(_turns(messages), by_model=False) == expected
 
 
 def test_unknown_tool_choice_names_the_field() -> None:
@@ -155,15 +135,16 @@ def test_secrets_never_show_in_repr_or_params() -> None:
         assert secret not in shown
 
 
-def test_ls_params_name_the_routed_model() -> None:
+def test_ls_params_name_a_pinned_model_or_every_candidate() -> None:
+    """Routing happens inside the run (issue 17: no invoke overrides), so a trace's start
+    names the pinned model when the call pins one, and every model that may answer otherwise."""
     model = make_model(temperature=0.3, max_tokens=64, stop=["END"])
-    decision = model.client.route("hello", route_to="weak")
-    params = model._get_ls_params(routing_decision=decision)
+    params = model._get_ls_params(route_to="weak")
     assert params == {"ls_provider": "anthropic", "ls_model_name": WEAK, "ls_model_type": "chat",
                       "ls_temperature": 0.3, "ls_max_tokens": 64, "ls_stop": ["END"]}
     assert model._get_ls_params(model="strong")["ls_model_name"] == STRONG
-    invocation = model._get_invocation_params(routing_decision=decision)
-    assert invocation["model"] == WEAK and invocation["routing"]["role"] == "weak"
+    assert model._get_ls_params()["ls_model_name"] == f"{STRONG}|{WEAK}"
+    invocation = model._get_invocation_params()
     assert invocation["strong"] == STRONG and invocation["router"] == "fake"
 
 
@@ -175,3 +156,11 @@ def test_pinning_an_unknown_model_fails_before_any_call() -> None:
 def test_structured_output_rejects_an_unknown_method() -> None:
     with pytest.raises(ConfigurationError, match="method"):
         make_model().with_structured_output({"title": "T", "type": "object"}, method="xml")  # type: ignore[arg-type]
+
+
+def test_routing_lives_in_the_generate_and_stream_hooks_only() -> None:
+    """LangChain's idiom (issue 17 item 3): BaseChatModel's public methods are inherited as they are."""
+    overridden = set(vars(RoutedChatModel))
+    assert not overridden & {"invoke", "ainvoke", "stream", "astream", "batch", "abatch", "__init__"}
+    assert {"_generate", "_agenerate", "_stream", "_astream"} <= overridden
+    assert not hasattr(RoutedChatModel._generate, "__signature__")

@@ -1,13 +1,15 @@
 """RoutedLLM: a LlamaIndex ``FunctionCallingLLM`` whose every call is routed by routed-llm.
 
 The class translates (LlamaIndex messages, tools and streams to and from litellm's
-format) and delegates each decision to :class:`routed_llm.RoutedClient`, so a query
-engine or an agent routes exactly as the core client does, with no logic of its own.
+format); what routing needs beyond translation (the client built from the fields, per-call
+options, the sticky tool-loop rule, the question to score, secrets, provider errors) comes
+from :mod:`routed_llm.frameworks`, shared with the LangChain adapter.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from llama_index.core.base.llms.generic_utils import (
@@ -26,37 +28,56 @@ from llama_index.core.base.llms.types import (
     CompletionResponseGen,
     LLMMetadata,
     MessageRole,
+    ToolCallBlock,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr, field_serializer
 from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW, DEFAULT_NUM_OUTPUTS
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.prompts import BasePromptTemplate
 from llama_index.core.tools.types import BaseTool
+from llama_index.core.types import TokenAsyncGen, TokenGen
 from llama_index.llms.routed_llm.utils import (
-    ROUTING_KEY,
     StreamState,
     from_litellm_message,
-    pinned_role,
-    resolve_tool_choice,
     to_openai_messages,
-    token_counts,
     tool_selections,
 )
 
 from routed_llm.client import RoutedClient, RoutedResponse
 from routed_llm.decision import RoutingDecision
 from routed_llm.errors import ConfigurationError
+from routed_llm.frameworks import (
+    DEFAULT_ROUTER,
+    RESERVED_KWARGS,
+    ROUTING_KEY,
+    BuiltClient,
+    Turn,
+    adapter_settings,
+    aroute,
+    check_threshold_field,
+    conceal,
+    normalise_tool_choice,
+    pin_target,
+    provider_errors,
+    question_of,
+    route,
+    routing_text,
+    split_call_options,
+    sticky_target,
+    token_usage,
+    without_secrets,
+)
 from routed_llm.pricing import ModelPrice
 from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, PromptView
 from routed_llm.routing.policy import RoutingPolicy
 from routed_llm.scorers.base import RouterScorer
-from routed_llm.secrets import is_secret_key
 
 __all__ = ["RoutedLLM"]
 
-_ROUTING_OPTIONS = ("threshold", "strong_share", "route_to")
-"""Call keyword arguments that steer the router instead of going to litellm."""
+_TOKEN_COUNTS = ("prompt_tokens", "completion_tokens", "total_tokens")
+"""The counts LlamaIndex's token-counting handlers read from ``additional_kwargs``."""
 
 
 class RoutedLLM(FunctionCallingLLM):
@@ -71,29 +92,37 @@ class RoutedLLM(FunctionCallingLLM):
         from llama_index.core import Settings, VectorStoreIndex
         from llama_index.llms.routed_llm import RoutedLLM
 
-        Settings.llm = RoutedLLM(strong="openai/gpt-4o", weak="openai/gpt-4o-mini", threshold=0.5)
+        Settings.llm = RoutedLLM(strong="openai/gpt-4o", weak="openai/gpt-4o-mini", strong_share=0.3)
         engine = VectorStoreIndex.from_documents(documents).as_query_engine()
-        answer = engine.query("What changed in the 2024 release?")
+        answer = engine.query("What changed in the 2024 release?")   # the question is scored
         Settings.llm.chat([ChatMessage(role="user", content="hi")], threshold=0.9)  # per call
+        Settings.llm.threshold = 0.7                                  # read at the next call
 
     Keyword arguments a call accepts besides litellm's: ``threshold`` or ``strong_share``
-    (override the cut-off for this call) and ``route_to`` (``"strong"``/``"weak"``, pin the
-    model). API keys go to litellm only: they are never stored on a field, so they stay
-    out of ``repr``, ``to_dict`` and metadata.
+    (override the cut-off for this call) and ``route_to`` (``"strong"``/``"weak"`` or a
+    model, pin the model). Fields are read at call time. API keys are held as
+    ``SecretStr`` and left out of ``to_dict``/``to_json``.
+
+    ``predict``/``apredict``/``stream``/``astream`` (what query engines call) score the
+    template's question variable (``query_str``, ``question``, ``query`` or ``input``)
+    when it has one, not the prompt filled with retrieved context.
     """
 
-    strong: str = Field(description="litellm model string of the strong (expensive) model.")
-    weak: str = Field(description="litellm model string of the weak (cheap) model.")
-    router: str | None = Field(
-        default=None,
-        description="Registered router name or saved router directory; None uses the shipped default. "
-        "When a scorer instance was given, its name.",
+    strong: str | None = Field(default=None, description="litellm model string of the strong (expensive) model.")
+    weak: str | None = Field(default=None, description="litellm model string of the weak (cheap) model.")
+    candidates: list[str | dict[str, Any]] | None = Field(
+        default=None, description="N candidates (given as models=) instead of strong and weak."
+    )
+    cost_weight: float = Field(default=0.0, description="With N candidates: quality given up to save one USD a request.")
+    router: str | RouterScorer | None = Field(
+        default=DEFAULT_ROUTER,
+        description="Registered router name, saved router directory or scorer instance; 'default' is the shipped one.",
     )
     threshold: float | None = Field(
-        default=None, description="Score at or above which the strong model answers (0.5 when unset)."
+        default=None, description="Score (0..1) at or above which the strong model answers (0.5 when unset)."
     )
     strong_share: float | None = Field(
-        default=None, description="Target share of strong calls, turned into a threshold by the router's calibration."
+        default=None, description="Target share (0..1) of strong calls, turned into a threshold by the router."
     )
     prompt_view: PromptView = Field(default="last_user", description="Which turns of a conversation the router scores.")
     max_prompt_chars: int | None = Field(
@@ -102,7 +131,7 @@ class RoutedLLM(FunctionCallingLLM):
     fallback: bool = Field(default=False, description="On a provider failure, retry once with the other model.")
     sticky: bool = Field(
         default=True,
-        description="Answer tool results with the model that asked for the tools, so an agent run keeps one model.",
+        description="Answer tool results with the model that asked for the tools (policy 'sticky').",
     )
     temperature: float | None = Field(default=None, description="Sampling temperature; None leaves the provider's default.")
     max_tokens: int | None = Field(default=None, gt=0, description="Longest answer, in tokens; None leaves it unset.")
@@ -113,9 +142,12 @@ class RoutedLLM(FunctionCallingLLM):
         default=None,
         description="Whether both models call tools; None asks litellm and assumes yes for models it does not know.",
     )
+    api_key: SecretStr | None = Field(default=None, exclude=True, description="API key for both models.")
     api_base: str | None = Field(default=None, description="Endpoint for both models (an OpenAI-compatible server).")
     timeout: float | None = Field(default=None, gt=0, description="Seconds before a provider call is abandoned.")
-    num_retries: int | None = Field(default=None, ge=0, description="litellm's retries per model before giving up.")
+    max_retries: int | None = Field(
+        default=None, ge=0, description="Retries per model before giving up (litellm's num_retries)."
+    )
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Extra litellm arguments for both models (secret-named entries not shown)."
     )
@@ -125,15 +157,22 @@ class RoutedLLM(FunctionCallingLLM):
     weak_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="litellm arguments for the weak model only (secret-named entries not shown)."
     )
+    prices: dict[str, ModelPrice] | None = Field(
+        default=None, exclude=True, description="USD per token, by model, for models litellm's price map lacks."
+    )
+    policies: list[RoutingPolicy] = Field(
+        default_factory=list, exclude=True, description="Policies acting on every call (routed_llm.routing)."
+    )
 
-    _client: RoutedClient = PrivateAttr()
-    _limits: tuple[int, int, bool] | None = PrivateAttr(default=None)
+    _built: BuiltClient | None = PrivateAttr(default=None)
+    _wrapped: RoutedClient | None = PrivateAttr(default=None)
+    _limits: tuple[tuple[str, ...], tuple[int, int, bool]] | None = PrivateAttr(default=None)
 
     def __init__(
         self,
         strong: str | None = None,
         weak: str | None = None,
-        router: str | RouterScorer | None = None,
+        router: str | RouterScorer | None = DEFAULT_ROUTER,
         threshold: float | None = None,
         *,
         strong_share: float | None = None,
@@ -143,7 +182,7 @@ class RoutedLLM(FunctionCallingLLM):
         api_key: str | None = None,
         api_base: str | None = None,
         timeout: float | None = None,
-        num_retries: int | None = None,
+        max_retries: int | None = None,
         additional_kwargs: Mapping[str, Any] | None = None,
         strong_kwargs: Mapping[str, Any] | None = None,
         weak_kwargs: Mapping[str, Any] | None = None,
@@ -154,68 +193,81 @@ class RoutedLLM(FunctionCallingLLM):
         cost_weight: float = 0.0,
         **kwargs: Any,
     ) -> None:
-        """Build the client from the arguments, or wrap ``client`` (sharing its usage ledger).
+        """Take the settings, or wrap ``client`` (sharing its usage ledger).
 
         ``prices`` (USD per token, by model) price models litellm's cost map lacks;
         ``policies`` (:mod:`routed_llm.routing`: online calibration, an out-of-distribution
         guard, a spend budget, a concurrency cap, a latency target) act on every call.
         ``models`` (with ``cost_weight``) routes among N candidates instead of a strong/weak
         pair, as :class:`routed_llm.RoutedClient` does; ``route_to`` then also takes a
-        candidate's model or name.
+        candidate's model or name. ``num_retries`` (litellm's name) is accepted for
+        ``max_retries``. Any other unknown argument is a :class:`ConfigurationError`.
         """
-        litellm_kwargs = {
-            key: value
-            for key, value in {"api_key": api_key, "api_base": api_base, "timeout": timeout,
-                               "num_retries": num_retries}.items()
-            if value is not None
-        }
-        litellm_kwargs.update(additional_kwargs or {})
-        if client is None and models is not None:
-            client = RoutedClient(
-                strong, weak, router, threshold,
-                strong_share=strong_share, prompt_view=prompt_view, max_prompt_chars=max_prompt_chars,
-                fallback=fallback, prices=prices, policies=policies, models=models, cost_weight=cost_weight,
-                **litellm_kwargs,
-            )
-        elif client is None:
-            if strong is None or weak is None:
-                raise ConfigurationError("strong" if strong is None else "weak", "is required (or pass client=)")
-            client = RoutedClient(
-                strong, weak, router, threshold,
-                strong_share=strong_share, prompt_view=prompt_view, max_prompt_chars=max_prompt_chars,
-                strong_kwargs=strong_kwargs, weak_kwargs=weak_kwargs, fallback=fallback, prices=prices,
-                policies=policies, **litellm_kwargs,
-            )
-        elif any(value is not None for value in (strong, weak, router, threshold, strong_share, models)) or (
-            fallback or litellm_kwargs or strong_kwargs or weak_kwargs or prices or policies
-        ):
-            raise ConfigurationError(
-                "client", "a client carries its own models, router, threshold and litellm arguments; give it or them"
-            )
+        num_retries = kwargs.pop("num_retries", None)  # litellm's name for max_retries
+        max_retries = num_retries if max_retries is None else max_retries
+        candidates = kwargs.pop("candidates", None)  # what ``to_dict`` calls models
+        models = candidates if models is None else models
+        _check_arguments(kwargs, additional_kwargs, strong_kwargs, weak_kwargs)
+        check_threshold_field("threshold", threshold)
+        check_threshold_field("strong_share", strong_share)
+        if client is not None:
+            given = [strong, weak, threshold, strong_share, models, api_key, api_base, timeout, max_retries]
+            if any(value is not None for value in given) or router != DEFAULT_ROUTER or (
+                fallback or additional_kwargs or strong_kwargs or weak_kwargs or prices or policies
+            ):
+                raise ConfigurationError(
+                    "client", "a client carries its own models, router, threshold and litellm arguments; give it or them"
+                )
+            strong, weak, router, threshold = client.strong, client.weak, client.scorer.name, client.threshold
+            prompt_view, max_prompt_chars, fallback = client.prompt_view, client.max_prompt_chars, client.fallback
+        elif models is None and (strong is None or weak is None):
+            raise ConfigurationError("strong" if strong is None else "weak", "is required (or pass models= or client=)")
         super().__init__(
-            strong=client.strong,
-            weak=client.weak,
-            router=router if isinstance(router, str) else client.scorer.name,
-            threshold=threshold if threshold is not None or strong_share is not None else client.threshold,
+            strong=strong,
+            weak=weak,
+            candidates=None if models is None else [conceal(m) if isinstance(m, Mapping) else m for m in models],
+            cost_weight=cost_weight,
+            router=router,
+            threshold=threshold,
             strong_share=strong_share,
-            prompt_view=client.prompt_view,
-            max_prompt_chars=client.max_prompt_chars,
-            fallback=client.fallback,
+            prompt_view=prompt_view,
+            max_prompt_chars=max_prompt_chars,
+            fallback=fallback,
+            api_key=SecretStr(api_key) if api_key is not None else None,
             api_base=api_base,
             timeout=timeout,
-            num_retries=num_retries,
-            additional_kwargs=_public(additional_kwargs or {}),
-            strong_kwargs=_public(strong_kwargs or {}),
-            weak_kwargs=_public(weak_kwargs or {}),
+            max_retries=max_retries,
+            additional_kwargs=conceal(additional_kwargs or {}),
+            strong_kwargs=conceal(strong_kwargs or {}),
+            weak_kwargs=conceal(weak_kwargs or {}),
+            prices=dict(prices) if prices else None,
+            policies=list(policies),
             **kwargs,
         )
-        self._client = client
+        self._wrapped = client
+        if threshold is not None and strong_share is not None:
+            raise ConfigurationError("threshold", "give either threshold or strong_share, not both")
+        self._client_now()  # a bad model, router or view fails here, naming its field
+
+    @field_serializer("additional_kwargs", "strong_kwargs", "weak_kwargs")
+    def _serialize_kwargs(self, values: dict[str, Any]) -> dict[str, Any]:
+        return without_secrets(values)
+
+    @field_serializer("candidates")
+    def _serialize_candidates(self, values: list[str | dict[str, Any]] | None) -> list[str | dict[str, Any]] | None:
+        return None if values is None else [without_secrets(v) if isinstance(v, Mapping) else v for v in values]
+
+    @field_serializer("router")
+    def _serialize_router(self, router: str | RouterScorer | None) -> str | None:
+        """A scorer instance serialises as its name."""
+        return router if router is None or isinstance(router, str) else router.name
 
     @property
     def models(self) -> list[str]:
         """The N candidates' litellm model strings, or the strong and the weak model."""
-        fleet = self._client.fleet
-        return list(fleet.models) if fleet is not None else [self.strong, self.weak]
+        if self.candidates is None:
+            return [model for model in (self.strong, self.weak) if model]
+        return [item if isinstance(item, str) else str(item.get("model")) for item in self.candidates]
 
     @classmethod
     def class_name(cls) -> str:
@@ -223,8 +275,9 @@ class RoutedLLM(FunctionCallingLLM):
 
     @property
     def client(self) -> RoutedClient:
-        """The core client: ``llm.client.usage()`` reports calls and spend per model."""
-        return self._client
+        """The core client for the current fields: ``llm.client.usage()`` reports calls and
+        spend per model (since the fields it is built from last changed)."""
+        return self._client_now()
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -244,13 +297,13 @@ class RoutedLLM(FunctionCallingLLM):
             **super().to_payload(),
             "strong": self.strong,
             "weak": self.weak,
-            "router": self.router,
-            "threshold": self._client.threshold,
+            "router": self._serialize_router(self.router),
+            "threshold": self.threshold,
+            "strong_share": self.strong_share,
         }
 
     def convert_chat_messages(self, messages: Sequence[ChatMessage]) -> list[Any]:
         return to_openai_messages(messages)
-
     # -- chat -------------------------------------------------------------------------
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
@@ -311,8 +364,8 @@ class RoutedLLM(FunctionCallingLLM):
         chat_kwargs: dict[str, Any] = {"messages": messages, **kwargs}
         if tools:
             chat_kwargs["tools"] = [tool.metadata.to_openai_tool(skip_length_check=True) for tool in tools]
-            if "tool_choice" in chat_kwargs:
-                chat_kwargs["tool_choice"] = resolve_tool_choice(chat_kwargs["tool_choice"])
+            if chat_kwargs.get("tool_choice") is not None:
+                chat_kwargs["tool_choice"] = normalise_tool_choice(chat_kwargs["tool_choice"])
             elif tool_required:
                 chat_kwargs["tool_choice"] = "required"
         else:
@@ -336,77 +389,160 @@ class RoutedLLM(FunctionCallingLLM):
     ) -> list[ToolSelection]:
         return tool_selections(response.message, error_on_no_tool_call=error_on_no_tool_call)
 
+    # -- templates: score the question, not the filled-in prompt ---------------------------
+    def predict(self, prompt: BasePromptTemplate, **prompt_args: Any) -> str:
+        with _question_scored(prompt, prompt_args):
+            return super().predict(prompt, **prompt_args)
+
+    async def apredict(self, prompt: BasePromptTemplate, **prompt_args: Any) -> str:
+        with _question_scored(prompt, prompt_args):
+            return await super().apredict(prompt, **prompt_args)
+
+    def stream(self, prompt: BasePromptTemplate, **prompt_args: Any) -> TokenGen:
+        with _question_scored(prompt, prompt_args):  # the stream is routed before it is returned
+            return super().stream(prompt, **prompt_args)
+
+    async def astream(self, prompt: BasePromptTemplate, **prompt_args: Any) -> TokenAsyncGen:
+        with _question_scored(prompt, prompt_args):
+            return await super().astream(prompt, **prompt_args)
+
     # -- the calls ----------------------------------------------------------------------
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        chat, routing, call_kwargs = self._request(messages, kwargs)
-        decision = self._client.route(chat, **routing)
-        return _chat_response(self._client.complete_with(decision, chat, **call_kwargs))
+        client, chat, options, sticky, call_kwargs = self._request(messages, kwargs)
+        decision = route(client, chat, options, sticky)
+        with provider_errors():
+            return _chat_response(client.complete_with(decision, chat, **call_kwargs))
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        chat, routing, call_kwargs = self._request(messages, kwargs)
-        decision = await self._client.aroute(chat, **routing)
-        return _chat_response(await self._client.acomplete_with(decision, chat, **call_kwargs))
+        client, chat, options, sticky, call_kwargs = self._request(messages, kwargs)
+        decision = await aroute(client, chat, options, sticky)
+        with provider_errors():
+            return _chat_response(await client.acomplete_with(decision, chat, **call_kwargs))
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        chat, routing, call_kwargs = self._request(messages, kwargs)
-        decision = self._client.route(chat, **routing)
-        stream = self._client.stream_with(decision, chat, **call_kwargs)
+        client, chat, options, sticky, call_kwargs = self._request(messages, kwargs)
+        decision = route(client, chat, options, sticky)
+        with provider_errors():
+            stream = client.stream_with(decision, chat, **call_kwargs)
 
         def gen() -> ChatResponseGen:
             state = StreamState()
             last: Any = None
-            for chunk in stream:
-                last = chunk
-                delta = state.update(chunk)
-                if delta is not None:
-                    yield _stream_response(state, delta, chunk, stream.decision)
+            with provider_errors():
+                for chunk in stream:
+                    last = chunk
+                    delta = state.update(chunk)
+                    if delta is not None:
+                        yield _stream_response(state, delta, chunk, stream.decision)
             yield _stream_response(state, "", last, stream.decision)
 
         return gen()
 
     async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
-        chat, routing, call_kwargs = self._request(messages, kwargs)
-        decision = await self._client.aroute(chat, **routing)
-        stream = await self._client.astream_with(decision, chat, **call_kwargs)
+        client, chat, options, sticky, call_kwargs = self._request(messages, kwargs)
+        decision = await aroute(client, chat, options, sticky)
+        with provider_errors():
+            stream = await client.astream_with(decision, chat, **call_kwargs)
 
         async def gen() -> ChatResponseAsyncGen:
             state = StreamState()
             last: Any = None
-            async for chunk in stream:
-                last = chunk
-                delta = state.update(chunk)
-                if delta is not None:
-                    yield _stream_response(state, delta, chunk, stream.decision)
+            with provider_errors():
+                async for chunk in stream:
+                    last = chunk
+                    delta = state.update(chunk)
+                    if delta is not None:
+                        yield _stream_response(state, delta, chunk, stream.decision)
             yield _stream_response(state, "", last, stream.decision)
 
         return gen()
 
     def _request(
         self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]
-    ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
-        """Split a call into the chat, the router's options and litellm's arguments."""
-        routing = {key: kwargs[key] for key in _ROUTING_OPTIONS if kwargs.get(key) is not None}
+    ) -> tuple[RoutedClient, list[dict[str, Any]], dict[str, Any], str | None, dict[str, Any]]:
+        """A call split into the client, the chat, the router's options, the sticky model and
+        litellm's arguments."""
+        kwargs = dict(kwargs)
+        if kwargs.get("route_to") is not None:
+            kwargs["route_to"] = _pin(kwargs["route_to"], self.strong, self.weak, self.candidates)
+        options, litellm_kwargs = split_call_options(
+            kwargs, {"threshold": self.threshold, "strong_share": self.strong_share}
+        )
         call_kwargs: dict[str, Any] = {}
         if self.temperature is not None:
             call_kwargs["temperature"] = self.temperature
         if self.max_tokens is not None:
             call_kwargs["max_tokens"] = self.max_tokens
-        call_kwargs.update((key, value) for key, value in kwargs.items() if key not in _ROUTING_OPTIONS)
-        if self.sticky and "route_to" not in routing:
-            role = pinned_role(messages, by_model=self._client.fleet is not None)
-            if role is not None:
-                routing = {"route_to": role}
-        return to_openai_messages(messages), routing, call_kwargs
+        call_kwargs.update(litellm_kwargs)
+        sticky = None
+        if self.sticky and messages and messages[-1].role == MessageRole.TOOL:
+            sticky = sticky_target(_turns(messages), by_model=self.candidates is not None)
+        return self._client_now(), to_openai_messages(messages), options, sticky, call_kwargs
+
+    def _client_now(self) -> RoutedClient:
+        """The wrapped client, or the one for the fields as they are now (rebuilt only when
+        they changed, so ``llm.threshold = x`` costs nothing and a model change takes effect)."""
+        if self._wrapped is not None:
+            return self._wrapped
+        settings = adapter_settings(self, self.additional_kwargs, self.candidates)
+        self._built = BuiltClient.for_settings(self._built, settings)
+        return self._built.client
 
     def _model_limits(self) -> tuple[int, int, bool]:
-        """Context window, output limit and tool support of the smaller model, looked up once."""
-        if self._limits is None:
-            infos = [_model_info(model) for model in self.models]
+        """Context window, output limit and tool support of the smaller model, looked up once per set of models."""
+        models = tuple(self.models)
+        if self._limits is None or self._limits[0] != models:
+            infos = [_model_info(model) for model in models]
             contexts = [_context_of(info) for info in infos]
             outputs = [_output_of(info, context) for info, context in zip(infos, contexts, strict=True)]
             tools = all(info.get("supports_function_calling") is not False for info in infos)
-            self._limits = (min(contexts), min(outputs), tools)
-        return self._limits
+            self._limits = (models, (min(contexts), min(outputs), tools))
+        return self._limits[1]
+
+
+def _check_arguments(kwargs: Mapping[str, Any], *litellm_kwargs: Mapping[str, Any] | None) -> None:
+    """Misspelt arguments (``temprature=``) and the router's own ones fail instead of being dropped."""
+    known = {name for name, info in RoutedLLM.model_fields.items() for name in (name, info.alias) if name}
+    unknown = sorted(set(kwargs) - known)
+    if unknown:
+        raise ConfigurationError(unknown[0], "unknown argument; pass extra litellm arguments in additional_kwargs")
+    for name, values in zip(("additional_kwargs", "strong_kwargs", "weak_kwargs"), litellm_kwargs, strict=True):
+        reserved = sorted(RESERVED_KWARGS.intersection(values or {}))
+        if reserved:
+            raise ConfigurationError(name, f"{reserved} are set by the router, not by the caller")
+
+
+def _pin(value: Any, strong: str | None, weak: str | None, candidates: Any) -> str:
+    return pin_target(value, None if candidates is not None else strong, None if candidates is not None else weak)
+
+
+def _question_scored(prompt: BasePromptTemplate, prompt_args: Mapping[str, Any]) -> AbstractContextManager[None]:
+    """Score the question when the template has one, given with the call or bound by
+    ``partial_format`` (as LlamaIndex's response synthesizers bind ``query_str``)."""
+    question = question_of({**prompt.kwargs, **prompt_args})
+    return nullcontext() if question is None else routing_text(question)
+
+
+def _turns(messages: Sequence[ChatMessage]) -> list[Turn]:
+    """What the sticky rule reads of each message (see :func:`routed_llm.frameworks.sticky_target`)."""
+    turns = []
+    for message in messages:
+        if message.role == MessageRole.TOOL:
+            call_id = message.additional_kwargs.get("tool_call_id")
+            turns.append(Turn("tool", (call_id,) if isinstance(call_id, str) else ()))
+        elif message.role == MessageRole.ASSISTANT:
+            ids = [_call_id(call) for call in message.additional_kwargs.get("tool_calls") or []]
+            ids += [block.tool_call_id for block in message.blocks if isinstance(block, ToolCallBlock)]
+            routing = message.additional_kwargs.get(ROUTING_KEY)
+            turns.append(Turn("assistant", tuple(i for i in ids if i), routing if isinstance(routing, Mapping) else None))
+        else:
+            turns.append(Turn(message.role.value))
+    return turns
+
+
+def _call_id(call: Any) -> str | None:
+    value = call.get("id") if isinstance(call, Mapping) else getattr(call, "id", None)
+    return value if isinstance(value, str) else None
 
 
 def _chat_response(reply: RoutedResponse) -> ChatResponse:
@@ -416,7 +552,7 @@ def _chat_response(reply: RoutedResponse) -> ChatResponse:
     return ChatResponse(
         message=from_litellm_message(reply.message, routing),
         raw=raw,
-        additional_kwargs={ROUTING_KEY: routing, **token_counts(getattr(reply.response, "usage", None))},
+        additional_kwargs={ROUTING_KEY: routing, **_token_counts(getattr(reply.response, "usage", None))},
     )
 
 
@@ -429,17 +565,12 @@ def _stream_response(state: StreamState, delta: str, chunk: Any, decision: Routi
         message=state.message(routing),
         delta=delta,
         raw=raw,
-        additional_kwargs={ROUTING_KEY: routing, **token_counts(state.usage)},
+        additional_kwargs={ROUTING_KEY: routing, **_token_counts(state.usage)},
     )
 
 
-def _public(values: Mapping[str, Any]) -> dict[str, Any]:
-    """``values`` without secret-named entries (recursively): what a field may show."""
-    return {
-        key: _public(value) if isinstance(value, Mapping) else value
-        for key, value in values.items()
-        if not is_secret_key(key)
-    }
+def _token_counts(usage: Any) -> dict[str, int]:
+    return {key: value for key, value in token_usage(usage).items() if key in _TOKEN_COUNTS}
 
 
 def _model_info(model: str) -> Mapping[str, Any]:

@@ -26,26 +26,19 @@ from llama_index.core.base.llms.types import (
 from llama_index.core.llms.llm import ToolSelection
 
 from routed_llm.errors import InvalidPromptError, RoutedLLMError
+from routed_llm.frameworks import ROUTING_KEY
 
 __all__ = [
-    "ROUTING_KEY",
     "MissingToolCallError",
     "StreamState",
     "from_litellm_message",
-    "pinned_role",
-    "resolve_tool_choice",
     "to_openai_messages",
-    "token_counts",
     "tool_selections",
 ]
-
-ROUTING_KEY = "routing"
-"""Where the routing decision sits in ``additional_kwargs`` (response and message) and ``raw``."""
 
 _ROLE_NAMES: Mapping[MessageRole, str] = {MessageRole.CHATBOT: "assistant", MessageRole.MODEL: "assistant"}
 _SKIPPED_BLOCKS = (ThinkingBlock, CachePoint, CitationBlock)
 """Blocks that describe a model's own output (or provider hints), not input it can read."""
-_TOOL_CHOICES = ("auto", "none", "required")
 
 
 class MissingToolCallError(RoutedLLMError, ValueError):
@@ -146,13 +139,6 @@ def _dedupe_calls(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return unique
 
 
-def resolve_tool_choice(choice: str | Mapping[str, Any]) -> str | Mapping[str, Any]:
-    """LlamaIndex agents pass a tool's name as ``tool_choice``; the chat API wants an object."""
-    if isinstance(choice, str) and choice not in _TOOL_CHOICES:
-        return {"type": "function", "function": {"name": choice}}
-    return choice
-
-
 # -- litellm -> LlamaIndex -----------------------------------------------------------------
 def from_litellm_message(message: Any, routing: Mapping[str, Any]) -> ChatMessage:
     """The assistant's reply, with its tool calls and the decision that chose its model.
@@ -165,14 +151,6 @@ def from_litellm_message(message: Any, routing: Mapping[str, Any]) -> ChatMessag
     if calls:
         additional["tool_calls"] = calls
     return ChatMessage(role=MessageRole.ASSISTANT, content=message.get("content"), additional_kwargs=additional)
-
-
-def token_counts(usage: Any) -> dict[str, int]:
-    """The counts LlamaIndex's token-counting handlers look for, when the provider gave them."""
-    if usage is None:
-        return {}
-    counts = {key: getattr(usage, key, None) for key in ("prompt_tokens", "completion_tokens", "total_tokens")}
-    return {key: int(value) for key, value in counts.items() if value is not None}
 
 
 class StreamState:
@@ -235,30 +213,3 @@ def tool_selections(message: ChatMessage, *, error_on_no_tool_call: bool) -> lis
     if not selections and error_on_no_tool_call:
         raise MissingToolCallError("response.message: expected at least one tool call, the model answered with text")
     return selections
-
-
-# -- sticky routing ---------------------------------------------------------------------
-def pinned_role(messages: Sequence[ChatMessage], *, by_model: bool = False) -> str | None:
-    """The model an agent run is on, when ``messages`` end with tool results.
-
-    Tool results answer the assistant message that asked for them; the model that asked
-    should read the answers, so a run never switches model halfway through a tool loop.
-    ``None`` when the history does not end with a tool result or the asking message was
-    not produced by a routed model. With N candidates a role does not name one model, so
-    ``by_model`` returns the asking message's model string instead.
-    """
-    if not messages or messages[-1].role != MessageRole.TOOL:
-        return None
-    for message in reversed(messages):
-        if message.role == MessageRole.TOOL:
-            continue
-        routing = message.additional_kwargs.get(ROUTING_KEY)
-        if message.role == MessageRole.ASSISTANT and isinstance(routing, Mapping):
-            if by_model:
-                model = routing.get("model")
-                return model if isinstance(model, str) else None
-            role = routing.get("role")
-            if role in ("strong", "weak"):
-                return role  # type: ignore[no-any-return]
-        return None
-    return None
