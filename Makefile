@@ -38,6 +38,9 @@ bench: $(STAMP)
 	$(PY) benchmarks/langchain_overhead.py --router default
 	$(PY) benchmarks/drift_simulation.py
 	$(PY) benchmarks/load_simulation.py
+	$(PY) benchmarks/generalization.py
+	$(PY) benchmarks/first_call.py
+	$(PY) benchmarks/fault_matrix.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check src integrations tests benchmarks

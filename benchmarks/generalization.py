@@ -103,6 +103,25 @@ def token_embedding(data: PairData) -> TokenEmbeddingScorer:
     return TokenEmbeddingScorer().fit(prompts, gains, groups=groups, sample_weight=weights)
 
 
+def oracles(data: PairData) -> dict[str, Score]:
+    """Routers that know each held-out source's (and MMLU subject's) mean gain: what knowing only
+    the *kind* of every prompt would reach on the mixed pool."""
+    source_mean: dict[str, float] = {}
+    subject_mean: dict[str, float] = {}
+    for name in SOURCES:
+        table = data.held_out[name]
+        gains = table.column(STRONG) - table.column(WEAK)
+        for prompt in table.prompts:
+            source_mean[prompt] = float(gains.mean())
+        if table.domains is not None:
+            domains = np.asarray(table.domains)
+            for prompt, domain in zip(table.prompts, domains, strict=True):
+                subject_mean[prompt] = float(gains[domains == domain].mean())
+    return {"oracle of source means": lambda texts: np.array([source_mean[t] for t in texts]),
+            "oracle of source and MMLU subject means":
+                lambda texts: np.array([subject_mean.get(t, source_mean[t]) for t in texts])}
+
+
 def random_router(texts: Sequence[str]) -> np.ndarray:
     return np.random.default_rng(len(texts)).random(len(texts))
 
@@ -147,6 +166,9 @@ def main() -> None:
                *(within(full, data.held_out[s]) for s in SOURCES), *left_out,
                within(full, data.held_out["alpaca"]), *everyday(full)]
         print(f"| {label} | " + " | ".join("—" if np.isnan(v) else f"{v:.3f}" for v in row) + " |", flush=True)
+    for label, score in oracles(data).items():
+        print(f"{label} (knows the held-out gains; an upper reference): mixed pool APGR "
+              f"{mixed_pool(score, data.held_out, args.draws)[0]:.3f}")
     sizes = ", ".join(f"{name} {len(table)}" for name, table in data.held_out.items())
     print(f"\nheld-out rows: {sizes}; mixed pools draw {min(len(data.held_out[s]) for s in SOURCES)} rows a source, "
           f"{args.draws} draws")

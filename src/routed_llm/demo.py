@@ -35,7 +35,8 @@ PROMPTS = (
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m routed_llm.demo", description=__doc__)
     parser.add_argument("--router", default="default", help="router spec (default: %(default)s)")
-    parser.add_argument("--strong-share", type=float, default=0.3, help="target strong-call share")
+    parser.add_argument("--strong-share", type=float, default=None,
+                        help="target strong-call share (default: the router's default threshold, 0.5)")
     args = parser.parse_args(argv)
 
     with FakeProvider() as provider:

@@ -95,3 +95,20 @@ def test_label_cli_masks_a_key_from_the_environment_that_a_provider_echoes(
     err = capsys.readouterr().err
     assert code == 1 and "1 failed" in err and f"Incorrect API key provided: {MASK}" in err
     assert PLANTED not in err
+
+
+async def test_labelling_as_a_library_masks_a_key_from_the_environment_that_a_provider_echoes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Issue 18 item 10, library side: ``alabel_battles``'s report held the echoed key in clear."""
+    from routed_llm.secrets import MASK
+    from routed_llm.training.judge import LabelItem, alabel_battles
+
+    monkeypatch.setenv("OPENAI_API_KEY", PLANTED)
+    with FakeProvider() as fake:
+        fake.fail_next("strong", status=401, error_message=f"Incorrect API key provided: {PLANTED}")
+        report = await alabel_battles([LabelItem(prompt="what is 2+2?")], judge="openai/judge",
+                                      strong="openai/strong", weak="openai/weak", out=tmp_path / "battles.jsonl",
+                                      api_base=fake.base_url, num_retries=0)
+    assert report.errors and all(PLANTED not in error for error in report.errors)
+    assert any(MASK in error for error in report.errors)

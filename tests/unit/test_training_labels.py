@@ -85,8 +85,8 @@ def test_holdout_is_stratified_seeded_and_order_free() -> None:
         holdout_mask(groups, 1.0, seed=0)
 
 
-def test_trainer_registry() -> None:
-    assert available_trainers() == ["bert", "causal_llm", "hybrid", "lexical", "mf", "sw"]
+def test_trainer_registry(tiny_bert: Path) -> None:
+    assert available_trainers() == ["bert", "causal_llm", "hybrid", "lexical", "mf", "sw", "token_embedding"]
     table = BenchmarkTable(prompts=["prove it", "hi"] * 4, models=["s", "w"],
                            quality=np.array([[1.0, 0.0], [1.0, 1.0]] * 4))
     request = TrainingRequest(battles=golden_battles(table, "s", "w"), strong="s", weak="w",
@@ -94,6 +94,10 @@ def test_trainer_registry() -> None:
     assert train_scorer("lexical", request).score(["prove it"])[0] > 0.5
     with pytest.raises(ConfigurationError, match="no trainer for 'nope'"):
         train_scorer("nope", request)
+    tiny = TrainingRequest(battles=request.battles, strong="s", weak="w", encoder=str(tiny_bert),
+                           options={"max_tokens": 32, "head_tokens": 8, "alpha": 0.1, "calibration_folds": 2})
+    embedded = train_scorer("token_embedding", tiny)
+    assert embedded.score(["prove it"])[0] > embedded.score(["hi"])[0]
     with pytest.raises(ConfigurationError, match="--option"):
         train_scorer("lexical", TrainingRequest(battles=request.battles, strong="s", weak="w", options={"bogus": 1}))
 

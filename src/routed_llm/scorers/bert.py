@@ -128,7 +128,7 @@ class BertScorer(ArtifactMixin, BaseScorer):
         source = resolve_model_path(self.checkpoint)
         try:
             tokenizer = AutoTokenizer.from_pretrained(source)
-            encoder = AutoModel.from_pretrained(source)
+            encoder = AutoModel.from_pretrained(source, use_safetensors=True)  # never unpickle a checkpoint
         except (OSError, ValueError) as exc:
             raise ConfigurationError("checkpoint", f"cannot load an encoder from {self.checkpoint!r}: {exc}") from exc
         head = torch.nn.Linear(encoder.config.hidden_size, len(BATTLE_CLASSES))

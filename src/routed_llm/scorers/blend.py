@@ -23,6 +23,7 @@ import numpy as np
 from routed_llm.artifacts import ArtifactMixin
 from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
 from routed_llm.scorers.base import BaseScorer, RouterScorer
+from routed_llm.scorers.token_embedding import weighted_quantiles
 
 __all__ = ["BlendScorer"]
 
@@ -61,10 +62,10 @@ class BlendScorer(ArtifactMixin, BaseScorer):
         levels = np.linspace(0.0, 1.0, QUANTILE_LEVELS)
         scores = [np.asarray(member.score(list(reference)), dtype=np.float64) for member in members]
         self.members_ = list(members)
-        self.member_levels_ = np.stack([_weighted_quantiles(s, row_weights, levels) for s in scores])
+        self.member_levels_ = np.stack([weighted_quantiles(s, row_weights, levels) for s in scores])
         blended = self._mean_rank(scores)
-        self.blend_levels_ = _weighted_quantiles(blended, row_weights, levels)
-        self.score_quantiles_ = _weighted_quantiles(self._rank(blended), row_weights, levels)
+        self.blend_levels_ = weighted_quantiles(blended, row_weights, levels)
+        self.score_quantiles_ = weighted_quantiles(self._rank(blended), row_weights, levels)
         return self
 
     def _mean_rank(self, scores: Sequence[np.ndarray]) -> np.ndarray:
@@ -125,10 +126,3 @@ class BlendScorer(ArtifactMixin, BaseScorer):
 def _strictly_increasing(levels: np.ndarray) -> np.ndarray:
     """Quantiles with ties (a score many prompts share) spread by a hair, so interpolation stays monotone."""
     return np.asarray(levels, dtype=np.float64) + np.arange(len(levels)) * 1e-12
-
-
-def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    order = np.argsort(values, kind="stable")
-    cumulative = np.cumsum(weights[order])
-    positions = (cumulative - 0.5 * weights[order]) / cumulative[-1]
-    return np.interp(levels, positions, values[order])

@@ -31,7 +31,7 @@ from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
 from routed_llm.scorers.base import BaseScorer
 from routed_llm.scorers.lexical import smooth_by_group
 
-__all__ = ["TokenEmbeddingScorer", "prompt_shape"]
+__all__ = ["TokenEmbeddingScorer", "prompt_shape", "weighted_quantiles"]
 
 QUANTILE_LEVELS = 101
 _ENCODER_PREFIX = "encoder."
@@ -132,8 +132,8 @@ class TokenEmbeddingScorer(ArtifactMixin, BaseScorer):
             held_out[test] = features[test] @ coef + intercept
         self.coef_, self.intercept_ = _ridge(features, target, weights, self.alpha)
         # a ridge model scores its own training rows more extremely than new ones: rank on out-of-fold gains
-        self.gain_levels_ = _weighted_quantiles(held_out, weights, np.linspace(0.0, 1.0, QUANTILE_LEVELS))
-        self.score_quantiles_ = _weighted_quantiles(self._rank(held_out), weights,
+        self.gain_levels_ = weighted_quantiles(held_out, weights, np.linspace(0.0, 1.0, QUANTILE_LEVELS))
+        self.score_quantiles_ = weighted_quantiles(self._rank(held_out), weights,
                                                     np.linspace(0.0, 1.0, QUANTILE_LEVELS))
         return self
 
@@ -224,7 +224,8 @@ def _ridge(features: np.ndarray, target: np.ndarray, weights: np.ndarray, alpha:
     return coef, mean_y - float(mean_x @ coef)
 
 
-def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, levels: np.ndarray) -> np.ndarray:
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """The ``levels`` quantiles of ``values`` where each row counts ``weights`` times (midpoint rule)."""
     order = np.argsort(values, kind="stable")
     cumulative = np.cumsum(weights[order])
     positions = (cumulative - 0.5 * weights[order]) / cumulative[-1]

@@ -85,7 +85,9 @@ class FakeProvider:
 
     def start(self) -> FakeProvider:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, name="fake-provider", daemon=True)
+            # a short poll: shutdown() waits up to one interval, and a test suite stops hundreds of these
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                                            name="fake-provider", daemon=True)
             self._thread.start()
         return self
 

@@ -90,7 +90,7 @@ class BARTScore:
 
             try:
                 tokenizer = AutoTokenizer.from_pretrained(self.checkpoint)
-                model = AutoModelForSeq2SeqLM.from_pretrained(self.checkpoint)
+                model = AutoModelForSeq2SeqLM.from_pretrained(self.checkpoint, use_safetensors=True)
             except (OSError, ValueError) as exc:
                 raise ConfigurationError(
                     "checkpoint", f"cannot load a BART model from {self.checkpoint!r}: {exc}"

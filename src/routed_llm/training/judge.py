@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from routed_llm.errors import ConfigurationError, DataError
-from routed_llm.secrets import redact_text, secret_values
+from routed_llm.secrets import environment_secrets, redact_text, secret_values
 
 __all__ = [
     "JUDGE_INSTRUCTION",
@@ -215,7 +215,9 @@ class _Caller:
                 raise _JudgeFailure(self._describe(model, exc)) from exc
 
     def _describe(self, model: str, exc: Exception) -> str:
-        return f"{model}: {type(exc).__name__}: {redact_text(str(exc), secret_values(self.kwargs))}"[:500]
+        # a provider may echo a key litellm read from the environment, not only one passed in kwargs
+        secrets = [*secret_values(self.kwargs), *environment_secrets()]
+        return f"{model}: {type(exc).__name__}: {redact_text(str(exc), secrets)}"[:500]
 
 
 async def _battle(caller: _Caller, item: LabelItem, judge: str, strong: str, weak: str,

@@ -9,6 +9,8 @@ lexical one a torch import). What each trainer derives from the request:
 
 - ``lexical``: the strong model's gain per prompt, smoothed towards each domain's mean and
   mixed with a teacher router's scores when the request names one.
+- ``token_embedding``: the same gains and domains as ``lexical`` (``encoder`` names the BERT
+  folder whose embedding layer it copies; the bundled MiniLM by default).
 - ``sw`` / ``mf``: the battles themselves.
 - ``bert``: one class per prompt from the strong model's mean gain over the weak one in
   its battles: ``strong`` when positive, ``weak`` when negative, ``tie`` at zero.
@@ -43,6 +45,7 @@ Progress = Callable[[str, int, int], None]
 
 TRAINERS: Mapping[str, str] = {
     "lexical": "routed_llm.training.trainers:train_lexical",
+    "token_embedding": "routed_llm.training.trainers:train_token_embedding",
     "sw": "routed_llm.training.trainers:train_sw",
     "mf": "routed_llm.training.trainers:train_mf",
     "bert": "routed_llm.training.trainers:train_bert",
@@ -130,6 +133,22 @@ def train_lexical(request: TrainingRequest) -> Any:
         teacher_scores = score_in_batches(teacher, prompts, on_batch=scored)
     request.report("fitting", 0, 1)
     scorer = scorer.fit(prompts, gains[keep], groups=groups, teacher_scores=teacher_scores)
+    request.report("fitting", 1, 1)
+    return scorer
+
+
+def train_token_embedding(request: TrainingRequest) -> Any:
+    """Ridge on MiniLM token embeddings and prompt shape of the strong model's gain, smoothed
+    towards each domain's mean."""
+    from routed_llm.scorers.token_embedding import TokenEmbeddingScorer
+
+    gains, fought = strong_gains(request.battles, request.strong, request.weak)
+    keep = np.flatnonzero(fought)
+    domains = request.battles.domains
+    scorer = _build(TokenEmbeddingScorer, request.options, **_encoder_options(request))
+    request.report("fitting", 0, 1)
+    scorer = scorer.fit([request.battles.prompts[i] for i in keep], gains[keep],
+                        groups=None if domains is None else [domains[i] for i in keep])
     request.report("fitting", 1, 1)
     return scorer
 
