@@ -47,8 +47,7 @@ def test_matches_minilm_and_survives_int8(layers: int) -> None:
     floating = NumpyBert.from_hf_folder(folder, layers=layers)
     reference = _reference(folder, floating, TEXTS, layers)
     assert _cosine(floating.encode(TEXTS), reference).min() > 0.9999
-    quantized = NumpyBert.from_tensors(floating.quantized_tensors(), floating.tokenizer_json, floating.config,
-                                       layers=layers)
+    quantized = NumpyBert(floating.quantized_tensors(), floating.tokenizer_json, floating.config, layers=layers)
     assert _cosine(quantized.encode(TEXTS), reference).min() > 0.99
 
 
@@ -87,4 +86,4 @@ def test_bad_settings_and_folders_are_typed_errors(tiny_bert: Path, tmp_path: Pa
     tensors = encoder.quantized_tensors()
     del tensors["encoder.layer.0.output.dense.bias"]
     with pytest.raises(ArtifactError, match="output.dense.bias"):
-        NumpyBert.from_tensors(tensors, encoder.tokenizer_json, encoder.config, max_tokens=32, head_tokens=8)
+        NumpyBert(tensors, encoder.tokenizer_json, encoder.config, max_tokens=32, head_tokens=8)

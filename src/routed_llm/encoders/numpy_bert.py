@@ -62,8 +62,9 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float)
 class NumpyBert:
     """Mean-pooled BERT embeddings from int8 weights; ``encode(texts) -> (n, hidden)`` float32.
 
-    Build it with :meth:`from_tensors` (what a saved router holds) or :meth:`from_hf_folder`
-    (a Hugging Face BERT folder with ``model.safetensors`` and ``tokenizer.json``).
+    Build it from the tensors a saved router holds (:meth:`quantized_tensors` wrote them) or
+    with :meth:`from_hf_folder` (a Hugging Face BERT folder with ``model.safetensors`` and
+    ``tokenizer.json``).
     """
 
     def __init__(self, tensors: Mapping[str, np.ndarray], tokenizer_json: str, config: Mapping[str, Any],
@@ -99,49 +100,38 @@ class NumpyBert:
     def _special(self, token: str) -> int:
         index = self._tokenizer.token_to_id(token)
         if index is None:
-            raise ArtifactError("tokenizer", f"the tokenizer has no {token} token")
+            raise ArtifactError(f"tokenizer: the tokenizer has no {token} token")
         return int(index)
 
     @staticmethod
     def _unpack(tensors: Mapping[str, np.ndarray], layers: int, hidden: int) -> dict[str, np.ndarray]:
-        def dense(name: str) -> np.ndarray:
-            if f"{name}.q" in tensors:
-                weight = tensors[f"{name}.q"].astype(np.float32) * tensors[f"{name}.scale"][:, None]
-            else:
-                weight = np.asarray(tensors[f"{name}.weight"], dtype=np.float32)
-            return np.ascontiguousarray(weight.T)
-
         def get(name: str) -> np.ndarray:
             if name not in tensors:
-                raise ArtifactError("model.safetensors", f"missing tensor {name!r}")
+                raise ArtifactError(f"model.safetensors: missing tensor {name!r}")
             return np.asarray(tensors[name], dtype=np.float32)
 
-        try:
-            weights = {"word": dense("embeddings.word_embeddings").T if "embeddings.word_embeddings.q" in tensors
-                       else get("embeddings.word_embeddings.weight"),
-                       "position": get("embeddings.position_embeddings.weight"),
-                       "type": get("embeddings.token_type_embeddings.weight")[0],
-                       "ln_w": get("embeddings.LayerNorm.weight"), "ln_b": get("embeddings.LayerNorm.bias")}
-            for layer in range(layers):
-                prefix = f"encoder.layer.{layer}."
-                for name in _LAYER_TENSORS:
-                    weights[prefix + name + ".w"] = dense(prefix + name)
-                    weights[prefix + name + ".b"] = get(prefix + name + ".bias")
-                for name in _LAYER_NORMS:
-                    weights[prefix + name + ".w"] = get(prefix + name + ".weight")
-                    weights[prefix + name + ".b"] = get(prefix + name + ".bias")
-        except KeyError as exc:
-            raise ArtifactError("model.safetensors", f"missing tensor {exc.args[0]!r}") from None
-        if weights["word"].shape[1] != hidden:
-            raise ArtifactError("model.safetensors", f"word embeddings are {weights['word'].shape[1]} wide, "
-                                f"config says hidden_size={hidden}")
-        weights["layers"] = np.array(layers)
-        return weights
+        def matrix(name: str) -> np.ndarray:
+            """A weight matrix as stored (one row per output), dequantized when it is int8."""
+            if f"{name}.q" in tensors:
+                return get(f"{name}.q") * get(f"{name}.scale")[:, None]
+            return get(f"{name}.weight")
 
-    @classmethod
-    def from_tensors(cls, tensors: Mapping[str, np.ndarray], tokenizer_json: str, config: Mapping[str, Any],
-                     **options: Any) -> NumpyBert:
-        return cls(tensors, tokenizer_json, config, **options)
+        weights = {"word": matrix("embeddings.word_embeddings"),
+                   "position": get("embeddings.position_embeddings.weight"),
+                   "type": get("embeddings.token_type_embeddings.weight")[0],
+                   "ln_w": get("embeddings.LayerNorm.weight"), "ln_b": get("embeddings.LayerNorm.bias")}
+        for layer in range(layers):
+            prefix = f"encoder.layer.{layer}."
+            for name in _LAYER_TENSORS:
+                weights[prefix + name + ".w"] = np.ascontiguousarray(matrix(prefix + name).T)
+                weights[prefix + name + ".b"] = get(prefix + name + ".bias")
+            for name in _LAYER_NORMS:
+                weights[prefix + name + ".w"] = get(prefix + name + ".weight")
+                weights[prefix + name + ".b"] = get(prefix + name + ".bias")
+        if weights["word"].shape[1] != hidden:
+            raise ArtifactError(f"model.safetensors: word embeddings are {weights['word'].shape[1]} wide, "
+                                f"config says hidden_size={hidden}")
+        return weights
 
     @classmethod
     def from_hf_folder(cls, folder: str | Path, **options: Any) -> NumpyBert:
@@ -151,7 +141,7 @@ class NumpyBert:
         location = Path(folder)
         weights = location / "model.safetensors"
         if not weights.is_file():
-            raise ArtifactError(str(location), "no model.safetensors here (pickled weights are never loaded)")
+            raise ArtifactError(f"{location}: no model.safetensors here (pickled weights are never loaded)")
         tensors = {name.removeprefix("bert."): value for name, value in load_file(str(weights)).items()}
         config = json.loads((location / "config.json").read_text(encoding="utf-8"))
         tokenizer_json = (location / "tokenizer.json").read_text(encoding="utf-8")
@@ -165,7 +155,7 @@ class NumpyBert:
         out["embeddings.position_embeddings.weight"] = self._weights["position"][: self.max_tokens]
         out["embeddings.token_type_embeddings.weight"] = self._weights["type"][None, :]
         out["embeddings.LayerNorm.weight"], out["embeddings.LayerNorm.bias"] = self._weights["ln_w"], self._weights["ln_b"]
-        for layer in range(int(self._weights["layers"])):
+        for layer in range(self.layers):
             prefix = f"encoder.layer.{layer}."
             for name in _LAYER_TENSORS:
                 q, scale = quantize_rows(self._weights[prefix + name + ".w"].T)
@@ -210,7 +200,7 @@ class NumpyBert:
         n, t, hidden = x.shape
         heads, size = self._heads, hidden // self._heads
         blocked = (1.0 - mask)[:, None, None, :] * -1e9
-        for layer in range(int(w["layers"])):
+        for layer in range(self.layers):
             p = f"encoder.layer.{layer}."
             flat = x.reshape(n * t, hidden)
 

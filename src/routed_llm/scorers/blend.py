@@ -63,27 +63,20 @@ class BlendScorer(ArtifactMixin, BaseScorer):
         scores = [np.asarray(member.score(list(reference)), dtype=np.float64) for member in members]
         self.members_ = list(members)
         self.member_levels_ = np.stack([weighted_quantiles(s, row_weights, levels) for s in scores])
-        blended = self._mean_rank(scores)
+        blended = self._mean_rank(scores, self.member_levels_)
         self.blend_levels_ = weighted_quantiles(blended, row_weights, levels)
-        self.score_quantiles_ = weighted_quantiles(self._rank(blended), row_weights, levels)
+        self.score_quantiles_ = weighted_quantiles(_rank(blended, self.blend_levels_), row_weights, levels)
         return self
 
-    def _mean_rank(self, scores: Sequence[np.ndarray]) -> np.ndarray:
-        assert self.member_levels_ is not None
-        levels = np.linspace(0.0, 1.0, self.member_levels_.shape[1])
-        weights = np.asarray(self.weights, dtype=np.float64)
-        ranks = [np.interp(s, _strictly_increasing(q), levels) for s, q in zip(scores, self.member_levels_, strict=True)]
-        return np.average(np.stack(ranks), axis=0, weights=weights)
-
-    def _rank(self, blended: np.ndarray) -> np.ndarray:
-        assert self.blend_levels_ is not None
-        return np.interp(blended, _strictly_increasing(self.blend_levels_), np.linspace(0.0, 1.0,
-                                                                                         len(self.blend_levels_)))
+    def _mean_rank(self, scores: Sequence[np.ndarray], member_levels: np.ndarray) -> np.ndarray:
+        ranks = [_rank(member_scores, levels) for member_scores, levels in zip(scores, member_levels, strict=True)]
+        return np.average(np.stack(ranks), axis=0, weights=np.asarray(self.weights, dtype=np.float64))
 
     def score(self, prompts: Sequence[str]) -> np.ndarray:
-        if self.members_ is None or self.blend_levels_ is None:
+        if self.members_ is None or self.member_levels_ is None or self.blend_levels_ is None:
             raise NotFittedError(f"{type(self).__name__} is not fitted; call fit() or from_pretrained()")
-        return self._rank(self._mean_rank([np.asarray(m.score(prompts), dtype=np.float64) for m in self.members_]))
+        scores = [np.asarray(member.score(prompts), dtype=np.float64) for member in self.members_]
+        return _rank(self._mean_rank(scores, self.member_levels_), self.blend_levels_)
 
     # -- artifact halves ----------------------------------------------------------------
     def _state_dict(self) -> dict[str, np.ndarray]:
@@ -123,6 +116,8 @@ class BlendScorer(ArtifactMixin, BaseScorer):
         self.members_, self.member_levels_, self.blend_levels_ = members, member_levels, blend_levels
 
 
-def _strictly_increasing(levels: np.ndarray) -> np.ndarray:
-    """Quantiles with ties (a score many prompts share) spread by a hair, so interpolation stays monotone."""
-    return np.asarray(levels, dtype=np.float64) + np.arange(len(levels)) * 1e-12
+def _rank(scores: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Where ``scores`` fall among quantile ``levels`` (0..1); tied levels (a score many prompts
+    share) are spread by a hair so interpolation stays monotone."""
+    spread = np.asarray(levels, dtype=np.float64) + np.arange(len(levels)) * 1e-12
+    return np.interp(scores, spread, np.linspace(0.0, 1.0, len(levels)))

@@ -30,7 +30,7 @@ from routed_llm.encoders.hashing import HashingEncoder, SparseRows
 from routed_llm.errors import ConfigurationError, NotFittedError
 from routed_llm.scorers.base import BaseScorer
 
-__all__ = ["LexicalScorer", "fit_ridge", "score_quantiles", "smooth_by_group"]
+__all__ = ["LexicalScorer", "check_gains", "fit_ridge", "score_quantiles", "smooth_by_group"]
 
 QUANTILE_LEVELS = 101
 
@@ -96,11 +96,7 @@ class LexicalScorer(ArtifactMixin, BaseScorer):
                 raise ConfigurationError(field, f"must be in [0, 1], got {value!r}")
         if not self.alpha > 0:
             raise ConfigurationError("alpha", f"must be > 0, got {self.alpha!r}")
-        labels = np.asarray(gains, dtype=np.float64)
-        if labels.shape != (len(prompts),) or len(prompts) == 0:
-            raise ConfigurationError("gains", f"need one gain per prompt, got {labels.shape} for {len(prompts)} prompts")
-        if np.any(np.abs(labels) > 1.0) or not np.all(np.isfinite(labels)):
-            raise ConfigurationError("gains", "every gain must be a finite number in [-1, 1]")
+        labels = check_gains(prompts, gains)
         weights = np.ones(len(prompts)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         target = labels if groups is None else smooth_by_group(labels, groups, weights, self.group_smoothing)
         if teacher_scores is not None:
@@ -235,6 +231,17 @@ def _on_gain_scale(
     centred = scores - float(weights @ scores) / total
     slope = float(weights @ (centred * gains)) / float(weights @ centred**2)
     return np.clip(float(weights @ gains) / total + slope * centred, -1.0, 1.0)
+
+
+def check_gains(prompts: Sequence[str], gains: Sequence[float] | np.ndarray, minimum: int = 1) -> np.ndarray:
+    """Gains as a float array, one finite value in [-1, 1] per prompt and at least ``minimum`` of them."""
+    labels = np.asarray(gains, dtype=np.float64)
+    if labels.shape != (len(prompts),) or len(prompts) < minimum:
+        raise ConfigurationError("gains", f"need one gain per prompt and at least {minimum} prompts, "
+                                 f"got {labels.shape} for {len(prompts)} prompts")
+    if np.any(np.abs(labels) > 1.0) or not np.all(np.isfinite(labels)):
+        raise ConfigurationError("gains", "every gain must be a finite number in [-1, 1]")
+    return labels
 
 
 def smooth_by_group(

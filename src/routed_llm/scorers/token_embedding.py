@@ -29,7 +29,7 @@ from routed_llm.artifacts import ArtifactMixin
 from routed_llm.encoders.numpy_bert import NumpyBert
 from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
 from routed_llm.scorers.base import BaseScorer
-from routed_llm.scorers.lexical import smooth_by_group
+from routed_llm.scorers.lexical import check_gains, smooth_by_group
 
 __all__ = ["TokenEmbeddingScorer", "prompt_shape", "weighted_quantiles"]
 
@@ -106,12 +106,7 @@ class TokenEmbeddingScorer(ArtifactMixin, BaseScorer):
         folds = self.calibration_folds
         if not isinstance(folds, int) or folds < 2:
             raise ConfigurationError("calibration_folds", f"must be an int >= 2, got {folds!r}")
-        labels = np.asarray(gains, dtype=np.float64)
-        if labels.shape != (len(prompts),) or len(prompts) < 2 * folds:
-            raise ConfigurationError("gains", f"need one gain per prompt and at least {2 * folds} prompts, "
-                                     f"got {labels.shape} for {len(prompts)} prompts")
-        if not np.all(np.isfinite(labels)) or np.any(np.abs(labels) > 1.0):
-            raise ConfigurationError("gains", "every gain must be a finite number in [-1, 1]")
+        labels = check_gains(prompts, gains, minimum=2 * folds)
         weights = np.ones(len(prompts)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         if weights.shape != labels.shape or np.any(weights < 0) or not weights.sum() > 0:
             raise ConfigurationError("sample_weight", "need one non-negative weight per prompt, not all zero")
@@ -120,9 +115,9 @@ class TokenEmbeddingScorer(ArtifactMixin, BaseScorer):
 
         floating = NumpyBert.from_hf_folder(resolve_model_path(self.encoder), max_tokens=self.max_tokens,
                                             head_tokens=self.head_tokens, layers=0)
-        self.encoder_ = NumpyBert.from_tensors(floating.quantized_tensors(), floating.tokenizer_json,
-                                               self._encoder_config(floating.config), max_tokens=self.max_tokens,
-                                               head_tokens=self.head_tokens)
+        self.encoder_ = NumpyBert(floating.quantized_tensors(), floating.tokenizer_json,
+                                  self._encoder_config(floating.config), max_tokens=self.max_tokens,
+                                  head_tokens=self.head_tokens)
         features = self._features(prompts)
         fold_of = np.random.default_rng(0).permutation(len(prompts)) % folds
         held_out = np.empty(len(prompts))
@@ -199,8 +194,8 @@ class TokenEmbeddingScorer(ArtifactMixin, BaseScorer):
                                 f"{list(SHAPE_FEATURES)}")
         encoder_state = {key[len(_ENCODER_PREFIX):]: value for key, value in state.items()
                          if key.startswith(_ENCODER_PREFIX)}
-        self.encoder_ = NumpyBert.from_tensors(encoder_state, tokenizer_json, extra["encoder_config"],
-                                               max_tokens=self.max_tokens, head_tokens=self.head_tokens)
+        self.encoder_ = NumpyBert(encoder_state, tokenizer_json, extra["encoder_config"],
+                                  max_tokens=self.max_tokens, head_tokens=self.head_tokens)
         width = self.encoder_.dim + len(SHAPE_FEATURES)
         coef, intercept, levels = state["coef"], state["intercept"], state["gain_levels"]
         if coef.shape != (width,):
