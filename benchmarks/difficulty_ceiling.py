@@ -8,7 +8,9 @@ find the strong/weak *gap* itself rather than how hard a question is.
 
 It reports APGR / CPT(50%) on the matched rows for: the seven models' mean accuracy (hardest
 first), the same difficulty used non-monotonically (the matched rows' own mean gain per difficulty decile,
-fitted on the rows it scores, so an optimistic bound), and random.
+fitted on the rows it scores, so an optimistic bound), and random. Then, on the held-out rows of
+RouterBench's ARC-Challenge, MBPP and Winogrande (``pair_sources.py``), the same ranking by the
+mean error of the nine other models RouterBench ran on each row, beside the shipped default.
 
     python benchmarks/difficulty_ceiling.py [--data ../shared/data]
 """
@@ -20,10 +22,12 @@ import re
 from pathlib import Path
 
 import numpy as np
+from pair_sources import load_pair_data
 from previous_default_recipe import STRONG, WEAK
 
 from routed_llm.evaluation.loaders import load_benchmark
 from routed_llm.evaluation.metrics import metrics_from_curve, quality_curve
+from routed_llm.scorers import resolve_scorer
 
 DECILES = 10
 
@@ -62,6 +66,16 @@ def main() -> None:
     tie_break = np.random.default_rng(0).random(len(ours)) * 1e-9
     report("mean gain of the question's difficulty decile", gain_of[decile] + tie_break, strong, weak)
     report("random", np.random.default_rng(0).random(len(ours)), strong, weak)
+
+    held_out = load_pair_data(data).held_out
+    default = resolve_scorer("default")
+    for name in ("arc", "mbpp", "winogrande"):
+        table = held_out[name]
+        others = [i for i, model in enumerate(table.models) if model not in (STRONG, WEAK)]
+        strong, weak = table.column(STRONG), table.column(WEAK)
+        print(f"\nheld-out RouterBench {name} ({len(table)} rows, {len(others)} other models)")
+        report("other models' mean error (hardest first)", 1.0 - table.quality[:, others].mean(axis=1), strong, weak)
+        report("the shipped default", default.score(list(table.prompts)), strong, weak)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,11 @@ The recipe (:func:`fit_default`), chosen by ``benchmarks/generalization.py``:
   Mixtral-8x7B (RouteLLM MMLU and GSM8K, RouterBench ARC-Challenge, MBPP, Winogrande; see
   ``pair_sources.py``), each source weighted equally so MMLU's 7k rows do not decide what
   "typical" means, plus :data:`trivial_turns.TRIVIAL_TURNS` (greetings, thanks,
-  acknowledgements, with gain 0: any chat model answers them) weighted as one more source;
+  acknowledgements, with gain 0: any chat model answers them) weighted as one more source,
+  and the two sets of ``task_priors.py`` weighted half a source each: simple asks (one
+  fact, a light rewrite, a translation) with gain 0, and demanding ones (proofs, multi-step
+  math, non-trivial code, structured extraction) with the highest per-source mean gain of
+  the rows trained on;
 - target: the strong model's gain (right minus wrong), pulled 60% towards its MMLU subject's
   or source's mean gain;
 - model: :class:`~routed_llm.scorers.blend.BlendScorer` of two routers, equally weighted:
@@ -35,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 from pair_sources import STRONG, WEAK, PairData, load_pair_data
+from task_priors import DEMANDING_ASKS, SIMPLE_ASKS
 from trivial_turns import TRIVIAL_TURNS
 
 from routed_llm.evaluation.metrics import evaluate_scores
@@ -48,10 +53,12 @@ PREVIOUS_DEFAULT = "8d41e97"
 
 TRIVIAL_SHARE = 1.0
 """Weight of the trivial turns, in sources (each correctness source weighs 1)."""
+TASK_PRIOR_SHARE = 0.5
+"""Weight of the simple asks, and of the demanding ones, in sources."""
 
 
 def training_rows(data: PairData) -> tuple[list[str], np.ndarray, list[str], np.ndarray]:
-    """Prompts, gains, groups and weights: every source weighs the same, trivial turns one source more."""
+    """Prompts, gains, groups and weights: every source weighs the same, the priors as set above."""
     prompts = list(data.gains.prompts)
     gains = np.asarray(data.gains.targets, dtype=np.float64)
     sources = np.asarray(data.gains.sources)
@@ -59,11 +66,14 @@ def training_rows(data: PairData) -> tuple[list[str], np.ndarray, list[str], np.
     weights = np.empty(len(prompts))
     for source in np.unique(sources):
         weights[sources == source] = 1.0 / np.count_nonzero(sources == source)
-    trivial = list(TRIVIAL_TURNS)
-    prompts += trivial
-    gains = np.concatenate([gains, np.zeros(len(trivial))])
-    groups += ["trivial"] * len(trivial)
-    weights = np.concatenate([weights, np.full(len(trivial), TRIVIAL_SHARE / len(trivial))])
+    highest = max(float(gains[sources == source].mean()) for source in np.unique(sources))
+    priors = ((TRIVIAL_TURNS, "trivial", 0.0, TRIVIAL_SHARE), (SIMPLE_ASKS, "simple", 0.0, TASK_PRIOR_SHARE),
+              (DEMANDING_ASKS, "demanding", highest, TASK_PRIOR_SHARE))
+    for rows, group, gain, share in priors:
+        prompts += list(rows)
+        gains = np.concatenate([gains, np.full(len(rows), gain)])
+        groups += [group] * len(rows)
+        weights = np.concatenate([weights, np.full(len(rows), share / len(rows))])
     return prompts, gains, groups, weights * len(weights) / weights.sum()
 
 
@@ -92,7 +102,8 @@ def main() -> None:
     args = parser.parse_args()
 
     data = load_pair_data(Path(args.data))
-    print(f"{len(data.gains)} training rows + {len(TRIVIAL_TURNS)} trivial turns; held out: "
+    priors = len(TRIVIAL_TURNS) + len(SIMPLE_ASKS) + len(DEMANDING_ASKS)
+    print(f"{len(data.gains)} training rows + {priors} prior rows (task_priors.py, trivial_turns.py); held out: "
           + ", ".join(f"{name} {len(table)}" for name, table in data.held_out.items()))
     started = time.perf_counter()
     scorer = fit_default(data, previous_default())
@@ -106,11 +117,12 @@ def main() -> None:
         "description": "routed-llm default router: the equal blend (by rank among typical traffic) of a ridge "
                        "on MiniLM token embeddings + prompt shape, trained on the strong model's gain "
                        "(GPT-4-1106-preview vs Mixtral-8x7B) over RouteLLM MMLU and GSM8K and RouterBench "
-                       "ARC-Challenge, MBPP and Winogrande (sources weighted equally) plus trivial chat turns, and "
+                       "ARC-Challenge, MBPP and Winogrande (sources weighted equally) plus priors for trivial turns, "
+                       "simple asks (gain 0) and demanding tasks (the highest source gain), and "
                        f"the previous lexical default (MMLU + GSM8K, commit {PREVIOUS_DEFAULT})",
         "strong": STRONG,
         "weak": WEAK,
-        "training_rows": len(data.gains) + len(TRIVIAL_TURNS),
+        "training_rows": len(data.gains) + priors,
         "training_data_sha256": data.digest,
         "holdout": {"fraction": 0.25, "chat_fraction": 0.5, "seed": 0, "stratified_by": "MMLU subject"},
         "held_out_metrics": metrics,
