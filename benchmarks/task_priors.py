@@ -2,18 +2,18 @@
 
 The correctness sources are exam rows: multiple choice, word problems, short coding tasks.
 Chat traffic also holds asks no benchmark grades, and the issue that set the default's
-behaviour names them: one-fact questions, simple rewrites and translations, and short
-explanations or summaries of common knowledge (any chat model does them: gain 0, like the
-trivial turns) and proofs, multi-step math, non-trivial code and
-precise extraction (the kinds where the strong model's measured gain is largest: GSM8K and
-MBPP, the two sources of multi-step math and code, have the highest mean gains of the five).
-These rows are *priors*, not measurements; ``train_default_router.py`` gives the demanding
-ones the highest per-source mean gain of the data it trains on, so a run that leaves GSM8K
-or MBPP out takes its level from the sources that remain.
+behaviour names them. One-fact questions, simple rewrites and translations, and short
+explanations or summaries of common knowledge: any chat model does them (gain 0, like the
+trivial turns). Proofs, multi-step math, non-trivial code and precise extraction: at least
+as hard as the hardest benchmark kind here (of the five sources, GSM8K's multi-step math
+shows the largest mean gain). These rows are *priors*, not measurements;
+``train_default_router.py`` gives the demanding ones the highest per-source mean gain of the
+data it trains on, so a run that leaves GSM8K out takes its level from the sources that remain.
 
 Rows are generated from word lists and templates (seeded), written from those categories,
 not from the everyday-prompt fixture the tests judge the router on
-(``tests/fixtures/everyday_prompts.jsonl``); a test checks the two share no prompt.
+(``tests/fixtures/everyday_prompts.jsonl``); a test checks that no fixture prompt is, or
+nearly is, one of them.
 """
 
 from __future__ import annotations
