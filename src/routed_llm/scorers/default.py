@@ -4,7 +4,8 @@ An equal :class:`~routed_llm.scorers.blend.BlendScorer` of a
 :class:`~routed_llm.scorers.token_embedding.TokenEmbeddingScorer` trained by
 ``benchmarks/train_default_router.py`` on the strong model's gain over five benchmark
 sources of GPT-4-1106-preview vs Mixtral-8x7B (RouteLLM MMLU and GSM8K, RouterBench
-ARC-Challenge, MBPP and Winogrande, weighted equally) plus trivial chat turns, and the
+ARC-Challenge, MBPP and Winogrande, weighted equally) plus priors for trivial chat turns
+and simple asks (no gain) and for demanding asks (the highest source gain), and the
 previous lexical default (MMLU and GSM8K, distilled from a fine-tuned MiniLM). It needs no
 network, no API key and no torch. Its score is a rank among typical traffic, so the default
 threshold of 0.5 sends about half of benchmark-like traffic, and much less of everyday chat,
