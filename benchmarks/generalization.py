@@ -148,9 +148,9 @@ def main() -> None:
     args = parser.parse_args()
     data = load_pair_data(Path(args.data))
 
-    previous = previous_default(args.previous)
+    previous, default = previous_default(args.previous), resolve_scorer("default").score
     recipes: dict[str, tuple[Score | None, Callable[[PairData], Score] | None]] = {
-        "default (shipped)": (resolve_scorer("default").score, lambda d: fit_default(d, lexical_member(d)).score),
+        "default (shipped)": (default, lambda d: fit_default(d, lexical_member(d)).score),
         "token-embedding member alone": (None, lambda d: token_embedding(d).score),
         "previous default": (previous.score, None),
         "TF-IDF + logistic": (None, tfidf_logistic),
@@ -186,8 +186,8 @@ def main() -> None:
               f"{mixed_pool(score, data.held_out, args.draws)[0]:.3f}")
     # The kinds known exactly, and the shipped default's own order inside each kind, mixed at
     # the weight that suits these very rows: what the default's within-kind ranking can reach.
-    kind_means, shipped = known_kinds["oracle of source and MMLU subject means"], resolve_scorer("default").score
-    best = max((mixed_pool(lambda texts, w=w: kind_means(texts) + w * shipped(texts), data.held_out, args.draws)[0], w)
+    kind_means = known_kinds["oracle of source and MMLU subject means"]
+    best = max((mixed_pool(lambda texts, w=w: kind_means(texts) + w * default(texts), data.held_out, args.draws)[0], w)
                for w in KIND_ORACLE_WEIGHTS)
     print(f"oracle of source and MMLU subject means + the default's score x {best[1]} (best of {KIND_ORACLE_WEIGHTS} "
           f"on these rows): mixed pool APGR {best[0]:.3f}")

@@ -78,17 +78,19 @@ class Rows:
 
 @dataclass
 class PairData:
-    """The training rows (pair gains, auxiliary difficulty) and the held-out tables per source."""
+    """The training rows (pair gains, auxiliary difficulty), the held-out tables per source, and
+    AlpacaEval's training half (preference labels: never in the default's training rows)."""
 
     gains: Rows
     difficulty: Rows
     held_out: dict[str, BenchmarkTable]
     digest: str
+    chat_train: BenchmarkTable
 
     def without(self, source: str) -> PairData:
         """The same data with every training row of ``source`` removed (held-out tables unchanged)."""
         return PairData(_drop(self.gains, source), _drop(self.difficulty, source), self.held_out,
-                        self.digest + f"-without-{source}")
+                        self.digest + f"-without-{source}", self.chat_train)
 
 
 def _drop(rows: Rows, source: str) -> Rows:
@@ -149,7 +151,7 @@ def load_pair_data(data: Path, seed: int = SEED) -> PairData:
     # GPT-4-1106's preference over each of 49 models: how often a cheaper model falls short on it.
     quality = np.where(np.isfinite(chat_models.quality), chat_models.quality, np.nan)
     difficulty.add(list(chat_models.prompts), 1.0 - np.nanmean(quality, axis=1), "alpaca_models:alpaca")
-    return PairData(gains, difficulty, held_out, digest.hexdigest())
+    return PairData(gains, difficulty, held_out, digest.hexdigest(), chat_table.select(np.flatnonzero(~chat_test)))
 
 
 def _rename(table: BenchmarkTable, names: dict[str, str]) -> BenchmarkTable:

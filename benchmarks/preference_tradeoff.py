@@ -20,16 +20,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
 from generalization import everyday, mixed_pool, within
-from pair_sources import CHAT, CHAT_HOLDOUT, SEED, STRONG, WEAK, load_pair_data
+from pair_sources import STRONG, WEAK, load_pair_data
 from train_default_router import training_rows
 
-from routed_llm.evaluation.loaders import load_benchmark
 from routed_llm.scorers import resolve_scorer
 from routed_llm.scorers.blend import BlendScorer
 from routed_llm.scorers.token_embedding import TokenEmbeddingScorer
-from routed_llm.training.split import holdout_mask
 
 WEIGHTS = (0.0, 0.1, 0.15, 0.2, 0.3)
 """Weights of the preference router in the blend (the default's two members share the rest equally)."""
@@ -42,8 +39,7 @@ def main() -> None:
     args = parser.parse_args()
     data = load_pair_data(Path(args.data))
 
-    chat = load_benchmark(Path(args.data) / CHAT[0])
-    train = chat.select(np.flatnonzero(~holdout_mask(["alpaca"] * len(chat), CHAT_HOLDOUT, SEED)))
+    train = data.chat_train
     preference = TokenEmbeddingScorer(group_smoothing=0.0).fit(list(train.prompts),
                                                                train.column(STRONG) - train.column(WEAK))
     default = resolve_scorer("default")

@@ -7,7 +7,7 @@ math, non-trivial code, precise extraction, multi-step reasoning). The default l
 of the same *kinds* (``benchmarks/trivial_turns.py``, ``benchmarks/task_priors.py``), written
 from the issue's categories, never from these prompts: a test checks that no fixture prompt
 is, or nearly is, one of them. The floors are the measured figures
-(``benchmarks/generalization.py``: AUC 0.990, 11% of the easy group and 97% of the hard
+(``benchmarks/generalization.py``: AUC 0.991, 11% of the easy group and 97% of the hard
 group strong at the defaults) less a margin.
 """
 
