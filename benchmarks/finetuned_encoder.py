@@ -1,0 +1,114 @@
+"""Does fine-tuning the encoder on every source teach it which question *inside* a source is hard?
+
+The default's members are linear models on fixed features: they learn which kinds of prompt
+need the strong model, and rank questions inside a source only a little better than chance.
+The mixed-pool target asks for more (``generalization.py`` prints what within-source APGR it
+needs once the kinds are known). The strongest per-question learner that fits issue 16's
+bounds after an int8 export is MiniLM itself, fine-tuned end to end: this script fine-tunes
+it (the ``bert`` router, 3-way battle classes, one epoch) on the training rows of all five
+correctness sources, smaller sources repeated so that none is drowned by MMLU, and prints on
+the held-out rows its APGR in the mixed pool and within each source, alone and blended
+equally with the shipped default by rank, beside the default alone.
+
+Training takes about 40 min on 2 CPU cores (the ``torch`` and ``minilm`` extras); the model
+is kept in ``--model`` and reused by a later run when it was trained on the same rows.
+Scored in distribution only: the five left-out runs would take five times as long.
+
+    python benchmarks/finetuned_encoder.py [--data ../shared/data] [--model build/finetuned-five-sources]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from generalization import SOURCES, everyday, mixed_pool, within
+from pair_sources import STRONG, WEAK, PairData, load_pair_data
+
+from routed_llm.artifacts import read_config
+from routed_llm.data.battles import battle_classes
+from routed_llm.scorers import resolve_scorer
+
+if TYPE_CHECKING:
+    from routed_llm.scorers.bert import BertScorer
+
+REPEATS = {"mmlu": 1, "gsm8k": 4, "arc": 3, "mbpp": 6, "winogrande": 3}
+"""Copies of each source's training rows (7,368 MMLU rows against 224-764 for the others)."""
+
+
+def training_set(data: PairData) -> tuple[list[str], list[str]]:
+    prompts: list[str] = []
+    gains: list[float] = []
+    for prompt, gain, source in zip(data.gains.prompts, data.gains.targets, data.gains.sources, strict=True):
+        copies = REPEATS[source.split(":")[-1]]
+        prompts += [prompt] * copies
+        gains += [gain] * copies
+    return prompts, battle_classes(gains)
+
+
+def fine_tuned(data: PairData, directory: Path) -> BertScorer:
+    """The fine-tuned MiniLM from ``directory`` when trained on these rows, else trained and saved there."""
+    from routed_llm.scorers.bert import BertScorer
+
+    if (directory / "config.json").is_file():
+        trained_on = read_config(directory)["metadata"].get("training_data_sha256")
+        if trained_on != data.digest:
+            raise SystemExit(f"{directory}: this model was trained on other rows ({trained_on}); pass another --model")
+        return BertScorer.from_pretrained(directory)
+    prompts, labels = training_set(data)
+    print(f"fine-tuning MiniLM on {len(prompts)} rows into {directory} (about 40 min on 2 CPU cores)", flush=True)
+    started = time.perf_counter()
+    model = BertScorer("minilm", epochs=1, group_by_length=True).fit(prompts, labels)
+    print(f"trained in {time.perf_counter() - started:.0f}s", flush=True)
+    model.save_pretrained(directory, metadata={"training_data_sha256": data.digest, "strong": STRONG, "weak": WEAK,
+                                               "repeats": REPEATS})
+    return model
+
+
+def cached(score: Callable[[Sequence[str]], np.ndarray]) -> Callable[[Sequence[str]], np.ndarray]:
+    """A torch forward pass per prompt is slow; every pool draw rescored the same rows."""
+    seen: dict[str, float] = {}
+
+    def lookup(texts: Sequence[str]) -> np.ndarray:
+        missing = [text for text in dict.fromkeys(texts) if text not in seen]
+        if missing:
+            seen.update(zip(missing, score(missing).tolist(), strict=True))
+        return np.array([seen[text] for text in texts])
+    return lookup
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
+    parser.add_argument("--model", default=str(Path(__file__).resolve().parents[1] / "build" / "finetuned-five-sources"))
+    args = parser.parse_args()
+    data = load_pair_data(Path(args.data))
+    model = fine_tuned(data, Path(args.model))
+
+    def strong_minus_weak(texts: Sequence[str]) -> np.ndarray:
+        probabilities = model.predict_proba(texts)
+        return probabilities[:, 0] - probabilities[:, 2]
+
+    tuned = cached(strong_minus_weak)
+    default = resolve_scorer("default").score
+    reference = np.sort(tuned([prompt for name in SOURCES for prompt in data.held_out[name].prompts]))
+    routers = {
+        "fine-tuned MiniLM": tuned,
+        "default (shipped)": default,
+        "equal blend by rank": lambda texts: 0.5 * default(texts)
+        + 0.5 * np.searchsorted(reference, tuned(texts)) / len(reference),
+    }
+    print("| router | mixed APGR | within: " + " | ".join(SOURCES) + " | AlpacaEval | everyday AUC |")
+    print("|---" * (len(SOURCES) + 4) + "|")
+    for label, score in routers.items():
+        cells = [mixed_pool(score, data.held_out, 50)[0], *(within(score, data.held_out[s]) for s in SOURCES),
+                 within(score, data.held_out["alpaca"]), everyday(score)[0]]
+        print(f"| {label} | " + " | ".join(f"{value:.3f}" for value in cells) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
