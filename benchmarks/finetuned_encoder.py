@@ -66,9 +66,10 @@ def fine_tuned(data: PairData, directory: Path) -> BertScorer:
 
     if (directory / "config.json").is_file():
         metadata = read_config(directory)["metadata"]
-        trained_on = metadata.get("training_data_sha256")
-        if trained_on != data.digest or metadata.get("tail_chars") != TAIL_CHARS:
-            raise SystemExit(f"{directory}: this model was trained on other rows ({trained_on}); pass another --model")
+        trained_on, tail = metadata.get("training_data_sha256"), metadata.get("tail_chars")
+        if trained_on != data.digest or tail != TAIL_CHARS:
+            raise SystemExit(f"{directory}: this model was trained on other rows or another cut ({trained_on}, "
+                             f"tail_chars {tail}, expected {TAIL_CHARS}); pass another --model")
         return BertScorer.from_pretrained(directory)
     prompts, labels = training_set(data)
     print(f"fine-tuning MiniLM on {len(prompts)} rows into {directory} (about 40 min on 2 CPU cores)", flush=True)
@@ -81,7 +82,8 @@ def fine_tuned(data: PairData, directory: Path) -> BertScorer:
 
 
 def cached(score: Callable[[Sequence[str]], np.ndarray]) -> Callable[[Sequence[str]], np.ndarray]:
-    """A torch forward pass per prompt is slow; every pool draw rescored the same rows."""
+    """A torch forward pass is slow, and the rank reference, the mixed pool and each source's
+    within figure score the same held-out rows."""
     seen: dict[str, float] = {}
 
     def lookup(texts: Sequence[str]) -> np.ndarray:
