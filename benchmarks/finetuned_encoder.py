@@ -40,10 +40,12 @@ if TYPE_CHECKING:
 REPEATS = {"mmlu": 1, "gsm8k": 4, "arc": 3, "mbpp": 6, "winogrande": 3}
 """Copies of each source's training rows (7,368 MMLU rows against 224-764 for the others)."""
 TAIL_CHARS = 400
-"""The encoder reads 128 tokens from the start, and RouterBench's ARC-Challenge and Winogrande
-rows are few-shot prompts sharing a 1,200-1,650-character preamble: read from the start, every
-row is the same text (a first run scored both at exactly 0.500). Their question is at the end,
-and 400 characters hold it and its choices; most MMLU, GSM8K and MBPP prompts are shorter."""
+"""RouterBench's ARC-Challenge and Winogrande rows are few-shot prompts sharing a
+1,200-1,650-character preamble, and when this was measured the encoder read 128 tokens from the
+start only: every such row was the same text (a first run scored both at exactly 0.500). Their
+question is at the end, and 400 characters hold it and its choices; most MMLU, GSM8K and MBPP
+prompts are shorter. The ``bert`` router now keeps a prompt's head and tail itself (format 3);
+the cut stays so the figures in benchmarks/README.md reproduce."""
 
 
 def question_end(prompt: str) -> str:

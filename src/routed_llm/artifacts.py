@@ -41,8 +41,11 @@ __all__ = [
 ASSETS_DIR = "assets"
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
-FORMAT_VERSION = 2
-"""2 added ``sha256``: the digest of ``model.safetensors``, required from this version on."""
+FORMAT_VERSION = 3
+"""2 added ``sha256``: the digest of ``model.safetensors``, required from this version on.
+3: transformers encoders and BERT routers keep a long text's head and tail; one saved earlier
+cut from the start only and is loaded so (``_saved_params``)."""
+HEAD_AND_TAIL_SINCE = 3
 _QUANTILES_KEY = "score_quantiles"
 _DIGESTS_KEY = "sha256"
 _VERIFIED_SINCE = 2
@@ -58,6 +61,12 @@ class ArtifactMixin:
     score_quantiles_: np.ndarray | None
 
     # -- the private halves a scorer implements -------------------------------------
+    @classmethod
+    def _saved_params(cls, params: dict[str, Any], format_version: int) -> dict[str, Any]:
+        """``params`` from a config as this version reads them: a router saved by an older format
+        keeps the behaviour it was trained with, not a new default."""
+        return params
+
     def _state_dict(self) -> dict[str, np.ndarray]:
         """Learned arrays to store in ``model.safetensors``."""
         return {}
@@ -138,7 +147,7 @@ class ArtifactMixin:
     @classmethod
     def _from_config(cls: type[T], directory: Path, config: Mapping[str, Any], allow_unverified: bool = False) -> T:
         try:
-            scorer = cls(**config["params"])
+            scorer = cls(**cls._saved_params(dict(config["params"]), config["format_version"]))
         except TypeError as exc:
             raise ArtifactError(f"{directory / CONFIG_NAME}: params do not fit {cls.__name__}: {exc}") from exc
         state = _read_tensors(directory, config, allow_unverified)

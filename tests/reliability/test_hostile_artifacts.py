@@ -58,7 +58,7 @@ def test_a_saved_router_records_the_sha256_of_its_weights(tmp_path: Path) -> Non
 
     directory = lexical_router(tmp_path)
     config = read_config(directory)
-    assert config["format_version"] == FORMAT_VERSION == 2
+    assert config["format_version"] == FORMAT_VERSION == 3
     assert config["sha256"] == {"model.safetensors": hashlib.sha256((directory / "model.safetensors").read_bytes())
                                 .hexdigest()}
     assert load_scorer(directory).score(HARD).min() > load_scorer(directory).score(EASY).max()
@@ -123,7 +123,7 @@ def test_a_format_1_artifact_loads_only_when_allowed_and_saving_it_again_upgrade
         LexicalScorer.from_pretrained(directory)
     old = load_scorer(directory, allow_unverified=True)
     old.save_pretrained(directory, metadata=read_config(str(directory))["metadata"])
-    assert read_config(directory)["format_version"] == 2
+    assert read_config(directory)["format_version"] == FORMAT_VERSION
     np.testing.assert_allclose(load_scorer(directory).score(PROMPTS), old.score(PROMPTS))
 
 

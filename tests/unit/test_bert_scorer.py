@@ -147,3 +147,47 @@ def test_bad_options_and_inputs_name_the_field(tiny_bert: Path) -> None:
         BertScorer(str(tiny_bert)).fit(["a", "b"], ["tie"])
     with pytest.raises(ConfigurationError, match="checkpoint"):
         BertScorer(str(tiny_bert / "missing")).fit(["a"], ["tie"])
+    with pytest.raises(ConfigurationError, match="head_tokens"):
+        BertScorer(str(tiny_bert), head_tokens=-1).fit(["a"], ["tie"])
+
+
+PREAMBLE = "hello the cat is a dog " * 8  # 48 word pieces shared by every prompt, as few-shot examples are
+
+
+def test_long_prompts_keep_their_head_and_their_tail(tiny_bert: Path) -> None:
+    from routed_llm.encoders.transformers import tokenize_head_and_tail
+
+    tokenizer = transformers.AutoTokenizer.from_pretrained(str(tiny_bert))
+    short = tokenize_head_and_tail(tokenizer, ["prove the theorem", "hi"], 16, None)
+    expected = tokenizer(["prove the theorem", "hi"], padding=True, return_tensors="pt")
+    assert torch.equal(short["input_ids"], expected["input_ids"])
+    assert torch.equal(short["attention_mask"], expected["attention_mask"])
+    text = "cat dog " * 10 + "prove the theorem"
+    cut = tokenize_head_and_tail(tokenizer, [text], 10, 3)["input_ids"][0].tolist()
+    assert tokenizer.convert_ids_to_tokens(cut) == ["[CLS]", "cat", "dog", "cat",  # 3 from the start
+                                                    "cat", "dog", "prove", "the", "theorem", "[SEP]"]
+    head_only = tokenize_head_and_tail(tokenizer, [text], 10, 10)["input_ids"][0].tolist()
+    assert head_only == tokenizer(text, max_length=10, truncation=True)["input_ids"]
+
+
+def test_prompts_sharing_a_long_preamble_are_told_apart_by_their_question(tiny_bert: Path) -> None:
+    scorer = fitted(tiny_bert, epochs=1, max_length=24)
+    prompts = [PREAMBLE + "prove the theorem", PREAMBLE + "hi thanks"]
+    assert abs(float(np.diff(scorer.score(prompts))[0])) > 1e-4
+    scorer.head_tokens = 24  # the start only, as Hugging Face's truncation cuts: the two look alike
+    np.testing.assert_allclose(*scorer.score(prompts), atol=1e-7)
+
+
+def test_a_router_saved_before_head_tokens_loads_cutting_from_the_start(tiny_bert: Path, tmp_path: Path) -> None:
+    """Older artifacts were trained on each prompt's start: loading them must not change their scores."""
+    scorer = fitted(tiny_bert, epochs=1, max_length=24, head_tokens=24)  # what format 2 did
+    directory = scorer.save_pretrained(tmp_path / "router")
+    config = json.loads((directory / "config.json").read_text())
+    del config["params"]["head_tokens"]
+    config["format_version"] = 2
+    (directory / "config.json").write_text(json.dumps(config))
+    loaded = load_scorer(directory)
+    assert loaded.get_params()["head_tokens"] == 24
+    prompts = [PREAMBLE + "prove the theorem", PREAMBLE + "hi thanks", *HARD]
+    np.testing.assert_allclose(loaded.score(prompts), scorer.score(prompts), atol=1e-6)
+    assert BertScorer.from_pretrained(fitted(tiny_bert, epochs=1).save_pretrained(tmp_path / "new")).head_tokens is None

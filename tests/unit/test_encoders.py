@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zlib
 from pathlib import Path
 
@@ -135,3 +136,36 @@ def test_an_encoder_owner_builds_once_and_again_when_the_spec_changes() -> None:
     assert owner._built_encoder().n_features == 128
     rows = unit_rows(np.array([[3.0, 4.0], [0.0, 0.0]]))
     np.testing.assert_allclose(rows, [[0.6, 0.8], [0.0, 0.0]])
+
+
+def test_transformers_encoder_keeps_the_question_after_a_long_preamble(tiny_bert: Path) -> None:
+    preamble = "hello the cat is a dog " * 10
+    texts = [preamble + "prove the theorem", preamble + "hi thanks"]
+    vectors = TransformersEncoder(str(tiny_bert), max_length=24).encode(texts)
+    assert float(vectors[0] @ vectors[1]) < 0.999
+    start_only = TransformersEncoder(str(tiny_bert), max_length=24, head_tokens=24).encode(texts)
+    np.testing.assert_allclose(start_only[0], start_only[1], atol=1e-6)
+    with pytest.raises(ConfigurationError, match="encoder.head_tokens"):
+        TransformersEncoder(str(tiny_bert), head_tokens=-1)
+
+
+def test_a_router_saved_before_head_tokens_keeps_its_embedding_space(tiny_bert: Path, tmp_path: Path) -> None:
+    """Its vectors were computed from each prompt's start: loading must keep cutting there."""
+    from routed_llm.data.battles import golden_battles
+    from routed_llm.data.table import BenchmarkTable
+    from routed_llm.scorers import load_scorer
+    from routed_llm.scorers.sw import SWScorer
+
+    table = BenchmarkTable(prompts=["prove the theorem", "hi thanks", "derive the integral", "hello"],
+                           models=["big", "small"], quality=np.array([[1, 0], [1, 1], [1, 0], [0, 1]], dtype=float))
+    encoder = {"type": "transformers", "model": str(tiny_bert), "max_length": 24}
+    scorer = SWScorer("big", "small", encoder=encoder).fit(golden_battles(table, "big", "small"))
+    directory = scorer.save_pretrained(tmp_path / "router")
+    assert load_scorer(directory).get_params()["encoder"] == encoder  # format 3: cut as the spec says
+    config = json.loads((directory / "config.json").read_text())
+    config["format_version"] = 2
+    (directory / "config.json").write_text(json.dumps(config))
+    assert load_scorer(directory).get_params()["encoder"] == {**encoder, "head_tokens": 24}
+    config["params"]["encoder"] = str(tiny_bert)
+    (directory / "config.json").write_text(json.dumps(config))
+    assert load_scorer(directory).get_params()["encoder"]["head_tokens"] == 256

@@ -15,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from routed_llm.artifacts import HEAD_AND_TAIL_SINCE
 from routed_llm.errors import ConfigurationError
 
 __all__ = ["EmbeddingCache", "Encoder", "EncoderOwner", "encoder_from_spec", "unit_rows"]
@@ -131,6 +132,23 @@ class EncoderOwner:
     """
 
     encoder: str | Mapping[str, Any] | Encoder
+
+    @classmethod
+    def _saved_params(cls, params: dict[str, Any], format_version: int) -> dict[str, Any]:
+        """A transformers encoder saved before format 3 cut long texts from the start only:
+        rebuild it so, or the router is scored in another embedding space than it learned in."""
+        from routed_llm.encoders.transformers import TransformersEncoder
+
+        if format_version >= HEAD_AND_TAIL_SINCE or "encoder" not in params:
+            return params
+        try:
+            encoder = encoder_from_spec(params["encoder"])
+        except ConfigurationError:  # a bad spec fails where it always did: when the router encodes
+            return params
+        if not isinstance(encoder, TransformersEncoder):
+            return params
+        spec = dict(params["encoder"]) if isinstance(params["encoder"], Mapping) else encoder.spec()
+        return {**params, "encoder": {**spec, "head_tokens": encoder.max_length}}
 
     def _built_encoder(self) -> Encoder:
         built = self.__dict__.get("_encoder_built_from")

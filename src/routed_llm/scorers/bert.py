@@ -7,6 +7,11 @@ bundled all-MiniLM-L6-v2); the head reads the mean-pooled token states, which su
 sentence-embedding checkpoints (trained for mean pooling) and encoders without a pooler
 (DeBERTa).
 
+A long prompt keeps its first tokens and its last ones (``head_tokens`` at the start; by
+default three eighths of ``max_length``): few-shot prompts, system prompts and retrieved
+context put the question at the end, and cutting from the start alone scores every prompt
+that shares a preamble alike.
+
 The score is ``P(strong wins) + tie_weight * P(tie)``. RouteLLM uses ``tie_weight = 0``
 (a tie means the weak model was good enough, so it should not pull towards the strong
 one), which is the default; raising it makes prompts that both models find hard, or both
@@ -26,8 +31,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from routed_llm.artifacts import ArtifactMixin
-from routed_llm.encoders.transformers import resolve_model_path
+from routed_llm.artifacts import HEAD_AND_TAIL_SINCE, ArtifactMixin
+from routed_llm.encoders.transformers import resolve_model_path, tokenize_head_and_tail
 from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
 from routed_llm.scorers.base import BaseScorer
 
@@ -78,6 +83,7 @@ class BertScorer(ArtifactMixin, BaseScorer):
         checkpoint: str = "minilm",
         *,
         max_length: int = 128,
+        head_tokens: int | None = None,
         epochs: int = 1,
         batch_size: int = 16,
         learning_rate: float = 5e-5,
@@ -90,6 +96,7 @@ class BertScorer(ArtifactMixin, BaseScorer):
     ) -> None:
         self.checkpoint = checkpoint
         self.max_length = max_length
+        self.head_tokens = head_tokens
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -150,8 +157,8 @@ class BertScorer(ArtifactMixin, BaseScorer):
         done = 0
         for _ in range(self.epochs):
             for rows in _epoch_batches(lengths, self.batch_size, self.group_by_length, generator):
-                batch = tokenizer([prompts[i] for i in rows], max_length=self.max_length, truncation=True,
-                                  padding=True, return_tensors="pt").to(self.device)
+                batch = tokenize_head_and_tail(tokenizer, [prompts[i] for i in rows], self.max_length,
+                                               self.head_tokens, self.device)
                 logits = head(_mean_pool(encoder(**batch).last_hidden_state, batch["attention_mask"]))
                 loss = loss_fn(logits, torch.as_tensor(targets[rows], device=self.device))
                 optimizer.zero_grad()
@@ -180,8 +187,8 @@ class BertScorer(ArtifactMixin, BaseScorer):
         with torch.inference_mode():
             for start in range(0, len(texts), chunk):
                 index = order[start : start + chunk]
-                batch = self.tokenizer_([texts[i] for i in index], max_length=self.max_length, truncation=True,
-                                        padding=True, return_tensors="pt").to(self.device)
+                batch = tokenize_head_and_tail(self.tokenizer_, [texts[i] for i in index], self.max_length,
+                                               self.head_tokens, self.device)
                 logits = self.head_(_mean_pool(self.encoder_(**batch).last_hidden_state, batch["attention_mask"]))
                 out[index] = torch.softmax(logits.float(), dim=-1).cpu().double().numpy()
         return out
@@ -191,6 +198,13 @@ class BertScorer(ArtifactMixin, BaseScorer):
         return np.clip(probabilities[:, 0] + self.tie_weight * probabilities[:, 1], 0.0, 1.0)
 
     # -- artifacts --------------------------------------------------------------------------
+    @classmethod
+    def _saved_params(cls, params: dict[str, Any], format_version: int) -> dict[str, Any]:
+        """A router saved before format 3 was trained on each prompt's start only."""
+        if format_version < HEAD_AND_TAIL_SINCE:
+            params = {**params, "head_tokens": params.get("max_length", 128)}
+        return params
+
     def _state_dict(self) -> dict[str, np.ndarray]:
         if getattr(self, "encoder_", None) is None:
             raise NotFittedError(f"router {self.name!r} is not fitted; nothing to save")
@@ -217,6 +231,7 @@ class BertScorer(ArtifactMixin, BaseScorer):
         import torch
         from transformers import AutoConfig, AutoModel
 
+        self._check()
         if list(extra.get("classes", [])) != list(BATTLE_CLASSES):
             raise ValueError(f"classes {extra.get('classes')!r} are not {list(BATTLE_CLASSES)}")
         if getattr(self, "tokenizer_", None) is None:
@@ -247,6 +262,9 @@ class BertScorer(ArtifactMixin, BaseScorer):
             value = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigurationError(field, f"must be an int >= 1, got {value!r}")
+        head = self.head_tokens
+        if head is not None and (not isinstance(head, int) or isinstance(head, bool) or head < 0):
+            raise ConfigurationError("head_tokens", f"must be None or an int >= 0, got {head!r}")
         if not 0.0 <= self.tie_weight <= 1.0:
             raise ConfigurationError("tie_weight", f"must be in [0, 1], got {self.tie_weight!r}")
 
