@@ -9,6 +9,7 @@ from collections.abc import Callable
 import openai
 import pytest
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
+from llama_index.core.bridge.pydantic import ValidationError
 from llama_index.llms.routed_llm import RoutedLLM
 
 from routed_llm import ConfigurationError, ProviderError
@@ -44,11 +45,18 @@ def test_model_copy_routes_with_its_own_fields(make_llm: MakeLLM, provider: Fake
     assert provider.models_called() == ["big", "small", "tiny"]
 
 
-def test_an_assigned_threshold_out_of_range_fails_at_the_next_call(make_llm: MakeLLM) -> None:
+def test_an_assigned_threshold_out_of_range_fails_where_it_is_assigned(make_llm: MakeLLM) -> None:
     llm = make_llm()
-    llm.threshold = 2.0
+    with pytest.raises(ValidationError, match="threshold: must be a number between 0 and 1"):
+        llm.threshold = 2.0
+    with pytest.raises(ValidationError, match="strong_share"):
+        llm.strong_share = -0.1
+    assert llm.threshold == 0.5 and llm.strong_share is None  # the values before the failed assignments
+    llm.threshold = 0.7
+    assert llm.threshold == 0.7
+    unchecked = llm.model_copy(update={"threshold": 2.0})  # model_copy skips validation: the call still checks
     with pytest.raises(ConfigurationError, match="^threshold: "):
-        llm.chat(EASY)
+        unchecked.chat(EASY)
 
 
 def test_models_keep_strong_and_weak_kwargs(provider: FakeProvider) -> None:

@@ -30,7 +30,15 @@ from llama_index.core.base.llms.types import (
     MessageRole,
     ToolCallBlock,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr, field_serializer
+from llama_index.core.bridge.pydantic import (
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationInfo,
+    field_serializer,
+    field_validator,
+)
 from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW, DEFAULT_NUM_OUTPUTS
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
@@ -164,6 +172,9 @@ class RoutedLLM(FunctionCallingLLM):
         default_factory=list, exclude=True, description="Policies acting on every call (routed_llm.routing)."
     )
 
+    # ``Settings.llm.threshold = 2`` fails where it is written, not at the next call.
+    model_config = ConfigDict(validate_assignment=True)
+
     _built: BuiltClient | None = PrivateAttr(default=None)
     _wrapped: RoutedClient | None = PrivateAttr(default=None)
     _limits: tuple[tuple[str, ...], tuple[int, int, bool]] | None = PrivateAttr(default=None)
@@ -248,6 +259,11 @@ class RoutedLLM(FunctionCallingLLM):
         if threshold is not None and strong_share is not None:
             raise ConfigurationError("threshold", "give either threshold or strong_share, not both")
         self._client_now()  # a bad model, router or view fails here, naming its field
+
+    @field_validator("threshold", "strong_share")
+    @classmethod
+    def _in_unit_interval(cls, value: float | None, info: ValidationInfo) -> float | None:
+        return check_threshold_field(str(info.field_name), value)
 
     @field_serializer("additional_kwargs", "strong_kwargs", "weak_kwargs")
     def _serialize_kwargs(self, values: dict[str, Any]) -> dict[str, Any]:
