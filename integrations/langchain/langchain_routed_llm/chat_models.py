@@ -52,7 +52,7 @@ from pydantic import (
     model_validator,
 )
 
-from routed_llm import ConfigurationError, InvalidPromptError, RoutedClient, RoutedResponse, RoutingDecision
+from routed_llm import ConfigurationError, RoutedClient, RoutedResponse, RoutingDecision
 from routed_llm.frameworks import (
     DEFAULT_ROUTER,
     RESERVED_KWARGS,
@@ -486,27 +486,22 @@ class RoutedChatModel(BaseChatModel):
         return params
 
     def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None) -> int:
-        """Tokens of ``messages`` (and ``tools``) for the model that would answer them,
-        counted by litellm's tokenizer for that model: no download, so it works offline."""
+        """Tokens of ``messages`` (and ``tools``): the most that any of the models counts, by
+        litellm's tokenizer for each (no download, so it works offline).
+
+        Counting never routes: ``trim_messages`` counts many partial histories, and routing
+        them would cost a scoring each and feed policies (an online threshold's window, a
+        budget's estimate) traffic that was never sent. The largest count fits whichever
+        model answers."""
         import litellm
 
         chat = _convert_messages(messages)
-        model = self._answering_model(chat)
         openai_tools = [convert_to_openai_tool(tool) for tool in tools] if tools else None
-        return int(litellm.token_counter(model=model, messages=chat, tools=openai_tools))
+        return max(int(litellm.token_counter(model=model, messages=chat, tools=openai_tools))
+                   for model in dict.fromkeys(self._model_names()))
 
     def get_num_tokens(self, text: str) -> int:
         return self.get_num_tokens_from_messages([HumanMessage(text)])
-
-    def _answering_model(self, chat: list[dict[str, Any]]) -> str:
-        """The model a call with ``chat`` would go to; the first model when nothing in it
-        can be scored (``trim_messages`` counts partial histories, a lone system turn too)."""
-        client = self._client_now()
-        options, _ = split_call_options({}, self._default_options())
-        try:
-            return route(client, chat, options).model
-        except InvalidPromptError:
-            return self._model_names()[0]
 
     # -- routing -----------------------------------------------------------------------------
     def _client_now(self) -> RoutedClient:

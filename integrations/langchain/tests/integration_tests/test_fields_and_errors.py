@@ -165,3 +165,15 @@ def test_token_counts_include_tools_and_survive_unscorable_histories(provider: F
                ToolMessage("r", tool_call_id="c1")]
     assert llm.get_num_tokens_from_messages(history, tools=[tool]) > llm.get_num_tokens_from_messages(history)
     assert llm.get_num_tokens_from_messages([SystemMessage("only a system turn")]) > 0
+
+
+def test_counting_tokens_neither_scores_nor_feeds_policies(provider: FakeProvider) -> None:
+    """``trim_messages`` counts many partial histories: none of them is traffic."""
+    from routed_llm.routing import OnlineCalibrator
+
+    scorer, online = FakeScorer(default=0.5), OnlineCalibrator(strong_share=0.5, window=10, min_samples=1)
+    llm = make_model(provider, router=scorer, threshold=None, policies=[online])
+    history = [SystemMessage("be brief"), HumanMessage("first question " * 20), AIMessage("first answer " * 20),
+               HumanMessage("second question")]
+    trim_messages(history, max_tokens=20, token_counter=llm, strategy="last", include_system=True)
+    assert scorer.calls == 0 and online.current_threshold() is None
