@@ -6,6 +6,10 @@ provider's exception travels as its ``__cause__`` into ``traceback.format_except
 tracing services and framework callbacks. So the cause is replaced by a copy of the same
 type (``except openai.RateLimitError`` still matches it) whose text, and whose own chain,
 have every known secret masked.
+
+The HTTP exchange an exception carries is copied too: its request's ``Authorization``
+header holds the key and its response's body may echo it, and handlers read both
+(``error.response.headers["retry-after"]``), so they are kept, masked, not dropped.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from routed_llm.secrets import redact_text
 __all__ = ["masked_exception"]
 
 _MAX_CHAIN = 16
+_BODY_FRAMING = frozenset({"content-length", "content-encoding", "transfer-encoding"})
 E = TypeVar("E", bound=BaseException)
 
 
@@ -49,4 +54,34 @@ def _masked_value(value: Any, secrets: Sequence[str]) -> Any:
         return {key: _masked_value(item, secrets) for key, item in value.items()}
     if isinstance(value, BaseException):
         return _masked(value, secrets, _MAX_CHAIN)
+    if type(value).__module__.startswith("httpx"):
+        return _masked_http(value, secrets)
+    return value
+
+
+def _masked_http(value: Any, secrets: Sequence[str]) -> Any:
+    """httpx requests and responses rebuilt with masked URL, headers and body; other httpx values as they are."""
+    import httpx
+
+    def headers(source: httpx.Headers) -> list[tuple[str, str]]:
+        # The copy's body is decoded and masked, so its length and encoding are no longer the wire's.
+        return [(name, redact_text(item, secrets)) for name, item in source.multi_items()
+                if name.lower() not in _BODY_FRAMING]
+
+    def body(read: Any) -> bytes:
+        try:
+            return redact_text(bytes(read()).decode("utf-8", "replace"), secrets).encode("utf-8")
+        except (httpx.RequestNotRead, httpx.ResponseNotRead):  # a stream nobody read: nothing to keep
+            return b""
+
+    if isinstance(value, httpx.Request):
+        return httpx.Request(value.method, redact_text(str(value.url), secrets), headers=headers(value.headers),
+                             content=body(lambda: value.content))
+    if isinstance(value, httpx.Response):
+        try:
+            request = _masked_http(value.request, secrets)
+        except RuntimeError:  # a response built without a request
+            request = None
+        return httpx.Response(value.status_code, headers=headers(value.headers), content=body(lambda: value.content),
+                              request=request)
     return value

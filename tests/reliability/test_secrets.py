@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -112,3 +113,48 @@ async def test_labelling_as_a_library_masks_a_key_from_the_environment_that_a_pr
                                       api_base=fake.base_url, num_retries=0)
     assert report.errors and all(PLANTED not in error for error in report.errors)
     assert any(MASK in error for error in report.errors)
+
+
+def _texts_reachable_from(error: BaseException) -> list[str]:
+    """Every string an error handler can reach: the chain, attributes, containers and the HTTP
+    exchange (URL, headers and body of requests and responses) the exceptions carry."""
+    import httpx
+
+    found: list[str] = []
+    seen: set[int] = set()
+    pending: list[Any] = [error]
+    while pending:
+        value = pending.pop()
+        if id(value) in seen or value is None:
+            continue
+        seen.add(id(value))
+        if isinstance(value, (str, bytes)):
+            found.append(value.decode("utf-8", "replace") if isinstance(value, bytes) else value)
+        elif isinstance(value, dict):
+            pending += [*map(str, value), *value.values()]
+        elif isinstance(value, (list, tuple, set)):
+            pending += list(value)
+        elif isinstance(value, (httpx.Request, httpx.Response)):
+            pending += [str(value.url) if isinstance(value, httpx.Request) else value.request,
+                        str(list(value.headers.multi_items())), value.content]
+        elif isinstance(value, BaseException):
+            pending += [value.__cause__, value.__context__, list(value.args), dict(vars(value))]
+        elif hasattr(value, "__dict__"):
+            pending.append(dict(vars(value)))
+    return found
+
+
+def test_the_masked_cause_carries_no_key_in_its_http_exchange(provider: FakeProvider) -> None:
+    """litellm's exception holds the httpx request (``Authorization: Bearer <key>``) and the
+    response whose body echoed the key; the copy keeps both, masked, for handlers that read them."""
+    client = RoutedClient("openai/big", "openai/small", router="random", threshold=0.0, num_retries=0,
+                          api_base=provider.base_url, api_key=PLANTED)
+    provider.fail_next("big", status=429, error_message=f"slow down {PLANTED}")
+    with pytest.raises(ProviderError) as info:
+        client.complete("hello")
+    texts = _texts_reachable_from(info.value)
+    assert any("slow down" in text for text in texts), "the provider's message is still there"
+    assert [text for text in texts if PLANTED in text] == []
+    cause = info.value.__cause__
+    assert cause is not None and cause.response.status_code == 429  # type: ignore[attr-defined]
+    assert "slow down" in cause.response.text  # type: ignore[attr-defined]
