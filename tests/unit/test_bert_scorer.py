@@ -10,7 +10,7 @@ import pytest
 
 from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
 from routed_llm.scorers import load_scorer
-from routed_llm.scorers.bert import BertScorer, _epoch_batches, battle_class_indices
+from routed_llm.scorers.bert import BertScorer, battle_class_indices, epoch_batches
 from routed_llm.scorers.registry import resolve_scorer
 
 torch = pytest.importorskip("torch")
@@ -68,8 +68,8 @@ def test_progress_is_reported_per_batch(tiny_bert: Path) -> None:
 
 def test_length_grouped_batches_cover_every_row_once_with_like_lengths() -> None:
     lengths = list(np.random.default_rng(0).integers(1, 500, size=2_000))
-    plain = _epoch_batches(lengths, 16, False, torch.Generator().manual_seed(0))
-    grouped = _epoch_batches(lengths, 16, True, torch.Generator().manual_seed(0))
+    plain = epoch_batches(lengths, 16, False, torch.Generator().manual_seed(0))
+    grouped = epoch_batches(lengths, 16, True, torch.Generator().manual_seed(0))
     for batches in (plain, grouped):
         assert len(batches) == 125 and sorted(row for batch in batches for row in batch) == list(range(2_000))
 
@@ -78,7 +78,7 @@ def test_length_grouped_batches_cover_every_row_once_with_like_lengths() -> None
                    for batch in batches)
 
     assert padding(grouped) < padding(plain) / 10
-    assert grouped != _epoch_batches(lengths, 16, True, torch.Generator().manual_seed(1))
+    assert grouped != epoch_batches(lengths, 16, True, torch.Generator().manual_seed(1))
 
 
 def test_length_grouped_training_learns_and_is_saved(tiny_bert: Path, tmp_path: Path) -> None:

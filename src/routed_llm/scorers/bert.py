@@ -32,11 +32,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 from routed_llm.artifacts import HEAD_AND_TAIL_SINCE, ArtifactMixin
-from routed_llm.encoders.transformers import resolve_model_path, tokenize_head_and_tail
+from routed_llm.encoders.transformers import mean_pool, resolve_model_path, tokenize_head_and_tail
 from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
 from routed_llm.scorers.base import BaseScorer
 
-__all__ = ["BATTLE_CLASSES", "BertScorer", "battle_class_indices"]
+__all__ = ["BATTLE_CLASSES", "BertScorer", "battle_class_indices", "epoch_batches"]
 
 BATTLE_CLASSES: tuple[str, str, str] = ("strong", "tie", "weak")
 """Class order of the head, as in RouteLLM: 0 = strong wins, 1 = tie, 2 = weak wins."""
@@ -156,10 +156,10 @@ class BertScorer(ArtifactMixin, BaseScorer):
         total = -(-len(prompts) // self.batch_size) * self.epochs
         done = 0
         for _ in range(self.epochs):
-            for rows in _epoch_batches(lengths, self.batch_size, self.group_by_length, generator):
+            for rows in epoch_batches(lengths, self.batch_size, self.group_by_length, generator):
                 batch = tokenize_head_and_tail(tokenizer, [prompts[i] for i in rows], self.max_length,
                                                self.head_tokens, self.device)
-                logits = head(_mean_pool(encoder(**batch).last_hidden_state, batch["attention_mask"]))
+                logits = head(mean_pool(encoder(**batch).last_hidden_state, batch["attention_mask"]))
                 loss = loss_fn(logits, torch.as_tensor(targets[rows], device=self.device))
                 optimizer.zero_grad()
                 loss.backward()
@@ -189,7 +189,7 @@ class BertScorer(ArtifactMixin, BaseScorer):
                 index = order[start : start + chunk]
                 batch = tokenize_head_and_tail(self.tokenizer_, [texts[i] for i in index], self.max_length,
                                                self.head_tokens, self.device)
-                logits = self.head_(_mean_pool(self.encoder_(**batch).last_hidden_state, batch["attention_mask"]))
+                logits = self.head_(mean_pool(self.encoder_(**batch).last_hidden_state, batch["attention_mask"]))
                 out[index] = torch.softmax(logits.float(), dim=-1).cpu().double().numpy()
         return out
 
@@ -269,7 +269,7 @@ class BertScorer(ArtifactMixin, BaseScorer):
             raise ConfigurationError("tie_weight", f"must be in [0, 1], got {self.tie_weight!r}")
 
 
-def _epoch_batches(lengths: Sequence[int], batch_size: int, group_by_length: bool, generator: Any) -> list[list[int]]:
+def epoch_batches(lengths: Sequence[int], batch_size: int, group_by_length: bool, generator: Any) -> list[list[int]]:
     """One epoch's batches of row indices in a seeded random order.
 
     Grouping by length sorts each run of ``_LENGTH_GROUP`` batches' worth of shuffled rows by
@@ -287,9 +287,3 @@ def _epoch_batches(lengths: Sequence[int], batch_size: int, group_by_length: boo
         run = sorted(order[start : start + group], key=lambda row: lengths[row], reverse=True)
         batches.extend(run[offset : offset + batch_size] for offset in range(0, len(run), batch_size))
     return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
-
-
-def _mean_pool(hidden: Any, mask: Any) -> Any:
-    """Average of the token states that are not padding (sentence-transformers' pooling)."""
-    weights = mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
