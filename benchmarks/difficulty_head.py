@@ -28,12 +28,12 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from finetuned_encoder import REPEATS
+from finetuned_encoder import REPEATS, by_rank, cached
 from generalization import SOURCES, everyday, mixed_pool, within
 from pair_sources import STRONG, WEAK, PairData, load_pair_data
 
@@ -177,25 +177,11 @@ def main() -> None:
     data = load_pair_data(Path(args.data))
     model = trained(data, Path(args.model))
 
-    seen: dict[str, tuple[float, float]] = {}
-
-    def head(column: int) -> Callable[[Sequence[str]], np.ndarray]:
-        """One head's scores; the forward pass is slow and every figure scores the same rows."""
-        def score(texts: Sequence[str]) -> np.ndarray:
-            missing = [text for text in dict.fromkeys(texts) if text not in seen]
-            if missing:
-                seen.update(zip(missing, map(tuple, model.scores(missing).tolist()), strict=True))
-            return np.array([seen[text][column] for text in texts])
-        return score
-
+    both = cached(model.scores)
+    gain, difficulty = (lambda t: both(t)[:, 0]), (lambda t: both(t)[:, 1])
+    default = resolve_scorer("default").score
     pool = [prompt for name in SOURCES for prompt in data.held_out[name].prompts]
-
-    def by_rank(score: Callable[[Sequence[str]], np.ndarray]) -> Callable[[Sequence[str]], np.ndarray]:
-        reference = np.sort(score(pool))
-        return lambda texts: np.searchsorted(reference, score(texts)) / len(reference)
-
-    gain, difficulty, default = head(0), head(1), resolve_scorer("default").score
-    ranked_gain, ranked_difficulty, ranked_default = by_rank(gain), by_rank(difficulty), by_rank(default)
+    ranked_gain, ranked_difficulty, ranked_default = by_rank(gain, pool), by_rank(difficulty, pool), by_rank(default, pool)
     routers = {
         "gain head": gain,
         "difficulty head": difficulty,

@@ -24,7 +24,7 @@ import argparse
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from generalization import SOURCES, everyday, mixed_pool, within
@@ -85,15 +85,21 @@ def fine_tuned(data: PairData, directory: Path) -> BertScorer:
 
 def cached(score: Callable[[Sequence[str]], np.ndarray]) -> Callable[[Sequence[str]], np.ndarray]:
     """A torch forward pass is slow, and the rank reference, the mixed pool and each source's
-    within figure score the same held-out rows."""
-    seen: dict[str, float] = {}
+    within figure score the same held-out rows. ``score`` may return a row per text."""
+    seen: dict[str, Any] = {}
 
     def lookup(texts: Sequence[str]) -> np.ndarray:
         missing = [text for text in dict.fromkeys(texts) if text not in seen]
         if missing:
-            seen.update(zip(missing, score(missing).tolist(), strict=True))
+            seen.update(zip(missing, score(missing), strict=True))
         return np.array([seen[text] for text in texts])
     return lookup
+
+
+def by_rank(score: Callable[[Sequence[str]], np.ndarray], pool: Sequence[str]) -> Callable[[Sequence[str]], np.ndarray]:
+    """``score`` as its rank among ``pool`` (0..1), so routers on different scales blend evenly."""
+    reference = np.sort(score(pool))
+    return lambda texts: np.searchsorted(reference, score(texts)) / len(reference)
 
 
 def main() -> None:
@@ -110,12 +116,11 @@ def main() -> None:
 
     tuned = cached(strong_minus_weak)
     default = resolve_scorer("default").score
-    reference = np.sort(tuned([prompt for name in SOURCES for prompt in data.held_out[name].prompts]))
+    ranked = by_rank(tuned, [prompt for name in SOURCES for prompt in data.held_out[name].prompts])
     routers = {
         "fine-tuned MiniLM": tuned,
         "default (shipped)": default,
-        "equal blend by rank": lambda texts: 0.5 * default(texts)
-        + 0.5 * np.searchsorted(reference, tuned(texts)) / len(reference),
+        "equal blend by rank": lambda texts: 0.5 * default(texts) + 0.5 * ranked(texts),
     }
     print("| router | mixed APGR | within: " + " | ".join(SOURCES) + " | AlpacaEval | everyday AUC |")
     print("|---" * (len(SOURCES) + 4) + "|")

