@@ -186,7 +186,7 @@ def test_default_router_is_shipped_calibrated_and_used_by_default() -> None:
     client = RoutedClient("strong-model", "weak-model", strong_share=0.3)
     assert isinstance(client.scorer, BlendScorer)
     config = json.loads((Path(__import__("routed_llm").__file__).parent / "_default" / "config.json").read_text())
-    assert config["scorer"] == "blend" and "held_out_metrics" in config["metadata"]
+    assert config["scorer"] == "default" and "held_out_metrics" in config["metadata"]
 
 
 def test_lexical_scores_one_prompt_as_it_scores_a_batch() -> None:
