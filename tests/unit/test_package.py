@@ -7,7 +7,6 @@ import sys
 
 import routed_llm
 
-
 PUBLIC = {
     # what users build: the client, its policies and state stores, scorers, prices
     "RoutedClient", "Router", "PairRouter", "FleetRouter", "Candidate", "ModelPrice",
