@@ -176,3 +176,14 @@ def test_the_table_tells_saved_routers_in_one_folder_apart(tmp_path: Path, capsy
                  "--router", str(folder / "seed-0"), "--router", str(folder / "seed-1")]) == 0
     table = capsys.readouterr().out
     assert "│ seed-0 " in table and "│ seed-1 " in table
+
+
+@pytest.mark.shared_data
+def test_eval_warns_that_the_default_was_trained_on_most_of_gsm8k(shared_data: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    data = shared_data / "routellm" / "gsm8k" / "gsm8k_responses.csv"
+    assert main(["eval", "--data", str(data), "--strong", STRONG, "--weak", WEAK, "--scorer", "default"]) == 0
+    captured = capsys.readouterr()
+    # the quarter held out when the default was trained (165 rows) is all that is new to it
+    assert f"warning: 495 of 660 rows of {data} were in the training data of router 'default'" in captured.err
+    assert "│ default " in captured.out
