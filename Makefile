@@ -43,7 +43,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/fault_matrix.py
 
 lint: $(STAMP)
-	$(PY) -m ruff check src integrations tests benchmarks
+	$(PY) -m ruff check src integrations tests benchmarks tools
 
 clean:
 	rm -rf $(VENV)

@@ -8,17 +8,21 @@ loopback fake provider through each call kind, with the fallback on and off:
 
 A cell reads ``weak (fallback)`` when the other model answered, ``ProviderError`` when the
 call raised the typed error, ``... after partial answer`` when it broke mid-stream; cells
-that differ from the guarantee (``routed_llm.testing.fault_matrix.expected``) are marked ``!``.
+that differ from the guarantee (``routed_llm_qa.fault_matrix.expected``, in ``tests/support``) are marked ``!``.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
+
+from routed_llm_qa.fault_matrix import FAULTS, MODES, expected, run_cell  # noqa: E402
 
 from routed_llm.testing import FakeProvider  # noqa: E402
-from routed_llm.testing.fault_matrix import FAULTS, MODES, expected, run_cell  # noqa: E402
 
 
 def main() -> None:

@@ -13,13 +13,18 @@ Run: ``LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/python benchmarks/policy_stat
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
-from routed_llm.routing import CallOutcome, MemoryState, OnlineCalibrator, RedisState, SpendBudget, StateStore
-from routed_llm.testing import LocalRedisServer
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
+
+from routed_llm_qa.redis_server import LocalRedisServer  # noqa: E402
+
+from routed_llm.routing import CallOutcome, MemoryState, OnlineCalibrator, RedisState, SpendBudget, StateStore  # noqa: E402
 
 REQUESTS = 3000
 

@@ -5,8 +5,11 @@ turns the score into a choice; litellm calls the chosen model. Heavy dependencie
 (litellm, torch, transformers) are imported only when used.
 """
 
+import logging
+from typing import Any
+
 from routed_llm.accounting import ModelUsage, UsageReport
-from routed_llm.client import AsyncRoutedStream, RoutedClient, RoutedResponse, RoutedStream, Ticket
+from routed_llm.client import AsyncRoutedStream, RoutedClient, RoutedResponse, RoutedStream
 from routed_llm.decision import RoutingDecision
 from routed_llm.errors import (
     ArtifactError,
@@ -21,26 +24,50 @@ from routed_llm.errors import (
 )
 from routed_llm.pricing import ModelPrice
 from routed_llm.prompts import prompt_text
-from routed_llm.routing import FleetRouter, Lease, PairRouter, Router, ThresholdPolicy, calibrate
+from routed_llm.routing import (
+    Candidate,
+    ConcurrencyCap,
+    FleetRouter,
+    LatencyTarget,
+    MemoryState,
+    OnlineCalibrator,
+    OutOfDistributionGuard,
+    PairRouter,
+    RedisState,
+    Router,
+    RoutingPolicy,
+    SpendBudget,
+    calibrate,
+)
 from routed_llm.scorers import BaseScorer, RandomScorer, RouterScorer, available_scorers, resolve_scorer
 
 __version__ = "0.1.0"
+
+# A library leaves logging to the application: without this, Python's last-resort handler
+# prints every failed attempt to stderr, besides the ProviderError the caller is handed.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "ArtifactError",
     "AsyncRoutedStream",
     "BaseScorer",
+    "Candidate",
+    "ConcurrencyCap",
     "ConfigurationError",
     "DataError",
     "FleetRouter",
     "InvalidPromptError",
-    "Lease",
+    "LatencyTarget",
+    "MemoryState",
     "ModelPrice",
     "ModelUsage",
     "NotFittedError",
+    "OnlineCalibrator",
+    "OutOfDistributionGuard",
     "PairRouter",
     "ProviderError",
     "RandomScorer",
+    "RedisState",
     "RoutedClient",
     "RoutedLLMError",
     "RoutedResponse",
@@ -48,9 +75,9 @@ __all__ = [
     "Router",
     "RouterScorer",
     "RoutingDecision",
+    "RoutingPolicy",
     "ScorerError",
-    "ThresholdPolicy",
-    "Ticket",
+    "SpendBudget",
     "UnknownRouterError",
     "UsageReport",
     "__version__",
@@ -58,4 +85,15 @@ __all__ = [
     "calibrate",
     "prompt_text",
     "resolve_scorer",
+    "routing_text",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``routing_text`` lives with the framework kit, which imports pydantic: loaded when asked for,
+    so ``import routed_llm`` stays fast."""
+    if name == "routing_text":
+        from routed_llm.frameworks import routing_text
+
+        return routing_text
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,13 +13,17 @@ they load only with ``allow_unverified=True``, and saving one again upgrades it.
 A scorer built on a Hugging Face model also needs that model's own non-weight files (a
 tokenizer); it writes them under ``assets/`` (:meth:`ArtifactMixin._save_assets`), and
 ``config.json`` records each file's SHA-256 so a changed or missing one is refused too.
+
+A router saved with ``training_prompts`` also keeps a record of what it was trained on: the
+first 8 bytes of each training prompt's SHA-256, in ``assets/training_prompts.safetensors``
+(no prompt text), so ``routed-llm eval`` can count evaluation rows the router has seen.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,14 +37,20 @@ __all__ = [
     "CONFIG_NAME",
     "FORMAT_VERSION",
     "WEIGHTS_NAME",
+    "TRAINING_PROMPTS_NAME",
     "ArtifactMixin",
     "load_artifact",
+    "prompt_digests",
     "read_config",
+    "read_training_prompts",
 ]
 
 ASSETS_DIR = "assets"
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
+TRAINING_PROMPTS_NAME = "training_prompts.safetensors"
+"""Under ``assets/``: the sorted digests of the training prompts (tensor ``prompt_digests``)."""
+_DIGESTS_TENSOR = "prompt_digests"
 FORMAT_VERSION = 3
 """2 added ``sha256``: the digest of ``model.safetensors``, required from this version on.
 3: transformers encoders and BERT routers keep a long text's head and tail; one saved earlier
@@ -85,8 +95,13 @@ class ArtifactMixin:
         """Read what :meth:`_save_assets` wrote; called before :meth:`_load_state`."""
 
     # -- the public halves ------------------------------------------------------------
-    def save_pretrained(self, directory: str | Path, *, metadata: Mapping[str, Any] | None = None) -> Path:
-        """Write the router to ``directory`` (created if needed) and return its path."""
+    def save_pretrained(self, directory: str | Path, *, metadata: Mapping[str, Any] | None = None,
+                        training_prompts: Sequence[str] | None = None) -> Path:
+        """Write the router to ``directory`` (created if needed) and return its path.
+
+        ``training_prompts``, when given, are recorded as digests (see :func:`prompt_digests`),
+        so an evaluation can tell which of its rows the router was trained on.
+        """
         from safetensors.numpy import save_file
 
         path = Path(directory)
@@ -96,6 +111,10 @@ class ArtifactMixin:
         _check_tensors(f"{type(self).__name__}: cannot save", state)  # what would not load is not written
         path.mkdir(parents=True, exist_ok=True)
         self._save_assets(path / ASSETS_DIR)
+        if training_prompts is not None:
+            (path / ASSETS_DIR).mkdir(exist_ok=True)
+            save_file({_DIGESTS_TENSOR: np.unique(prompt_digests(training_prompts))},
+                      str(path / ASSETS_DIR / TRAINING_PROMPTS_NAME))
         config = {
             "format_version": FORMAT_VERSION,
             "scorer": self.name,
@@ -191,6 +210,38 @@ def read_config(directory: str | Path) -> dict[str, Any]:
         raise ArtifactError(f"{config_path}: field 'tensors' must list tensor names")
     _check_json_values(config_path, {"params": config["params"], "state": config["state"]})
     return config
+
+
+def prompt_digests(prompts: Sequence[str]) -> np.ndarray:
+    """The first 8 bytes of the SHA-256 of each prompt's stripped UTF-8 text, as uint64: enough to
+    count overlaps between a few million prompts without a false match, and no text to leak."""
+    return np.fromiter((int.from_bytes(hashlib.sha256(prompt.strip().encode("utf-8")).digest()[:8], "big")
+                        for prompt in prompts), dtype=np.uint64, count=len(prompts))
+
+
+def read_training_prompts(directory: str | Path) -> np.ndarray | None:
+    """The training-prompt digests a saved router records, checked against ``config.json``;
+    None when it records none (saved without ``training_prompts``, or before the record existed)."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load
+
+    path = Path(directory)
+    expected = read_config(path).get("assets", {})
+    if not isinstance(expected, dict) or TRAINING_PROMPTS_NAME not in expected:
+        return None
+    record = path / ASSETS_DIR / TRAINING_PROMPTS_NAME
+    if not record.is_file():
+        raise ArtifactError(f"{record}: not found, but {CONFIG_NAME} lists it")
+    data = record.read_bytes()
+    if hashlib.sha256(data).hexdigest() != expected[TRAINING_PROMPTS_NAME]:
+        raise ArtifactError(f"{record}: content does not match its SHA-256 in {CONFIG_NAME}")
+    try:
+        digests = load(data).get(_DIGESTS_TENSOR)
+    except (SafetensorError, ValueError) as exc:
+        raise ArtifactError(f"{record}: corrupt or truncated safetensors file: {exc}") from exc
+    if digests is None or digests.dtype != np.uint64 or digests.ndim != 1:
+        raise ArtifactError(f"{record}: expected a uint64 vector {_DIGESTS_TENSOR!r}")
+    return digests
 
 
 def load_artifact(

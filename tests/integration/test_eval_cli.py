@@ -161,3 +161,29 @@ def test_acceptance_on_the_published_routellm_data(shared_data: Path, relative: 
     assert document["weak_quality"] == pytest.approx(weak_mean, abs=1e-12)
     assert 0.49 <= document["routers"]["random"]["apgr"] <= 0.51
     assert document["routers"]["oracle"]["apgr"] > 1.0
+
+
+def test_the_table_tells_saved_routers_in_one_folder_apart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "bench.csv"
+    rows = [f"prove hard theorem {i},False,True\nsay hello {i},True,True\n" for i in range(12)]
+    data.write_text(HEADER + "".join(rows))
+    folder = tmp_path / ("a-long-folder-name-that-fills-the-column-" * 3) / "routers"
+    for seed in (0, 1):
+        assert main(["train", "--data", str(data), "--strong", STRONG, "--weak", WEAK, "--holdout", "0.25",
+                     "--seed", str(seed), "--option", "n_features=256", "--out", str(folder / f"seed-{seed}")]) == 0
+    capsys.readouterr()
+    assert main(["eval", "--data", str(data), "--strong", STRONG, "--weak", WEAK,
+                 "--router", str(folder / "seed-0"), "--router", str(folder / "seed-1")]) == 0
+    table = capsys.readouterr().out
+    assert "│ seed-0 " in table and "│ seed-1 " in table
+
+
+@pytest.mark.shared_data
+def test_eval_warns_that_the_default_was_trained_on_most_of_gsm8k(shared_data: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    data = shared_data / "routellm" / "gsm8k" / "gsm8k_responses.csv"
+    assert main(["eval", "--data", str(data), "--strong", STRONG, "--weak", WEAK, "--scorer", "default"]) == 0
+    captured = capsys.readouterr()
+    # the quarter held out when the default was trained (165 rows) is all that is new to it
+    assert f"warning: 495 of 660 rows of {data} were in the training data of router 'default'" in captured.err
+    assert "│ default " in captured.out

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from routed_llm_qa.redis_server import LocalRedisServer
 
 from routed_llm.routing import CallOutcome, OnlineCalibrator, RedisState, SpendBudget
-from routed_llm.testing import LocalRedisServer
 
 redis = pytest.importorskip("redis", reason="the redis extra is not installed")
 

@@ -94,3 +94,51 @@ def test_train_errors_name_the_option(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "gpt-9" in capsys.readouterr().err
     assert main(["train", "--list-trainers"]) == 0
     assert "lexical" in capsys.readouterr().out.split()
+
+
+def test_token_embedding_names_the_encoder_it_cannot_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = write_routellm_csv(tmp_path / "bench.csv", n=4)
+    assert main(["train", "--scorer", "token_embedding", "--encoder", "hashing", "--data", str(data),
+                 "--strong", "strong-model", "--weak", "weak-model", "--out", str(tmp_path / "x")]) == 1
+    error = capsys.readouterr().err
+    assert "encoder: token_embedding copies a BERT model's embedding layer" in error and "'hashing'" in error
+    assert "model.safetensors" not in error
+
+
+def test_train_refuses_to_overwrite_out_unless_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = write_routellm_csv(tmp_path / "bench.csv", n=4)
+    out = tmp_path / "router"
+    command = ["train", "--data", str(data), "--strong", "strong-model", "--weak", "weak-model", "--out", str(out),
+               "--option", "n_features=256"]
+    assert main(command) == 0
+    first = (out / "model.safetensors").read_bytes()
+    assert main([*command, "--option", "n_features=512"]) == 1
+    assert "--out" in capsys.readouterr().err and (out / "model.safetensors").read_bytes() == first
+    assert main([*command, "--option", "n_features=512", "--overwrite"]) == 0
+    assert json.loads((out / "config.json").read_text())["params"]["n_features"] == 512
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "todo.txt").write_text("mine")
+    assert main([*command[:-3], str(other), "--overwrite"]) == 1
+    assert "holds no saved router" in capsys.readouterr().err and (other / "todo.txt").read_text() == "mine"
+
+
+def test_eval_warns_about_rows_the_router_was_trained_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = write_routellm_csv(tmp_path / "bench.csv")
+    out = tmp_path / "router"
+    assert main(["train", "--data", str(data), "--strong", "strong-model", "--weak", "weak-model", "--out", str(out),
+                 "--option", "n_features=256", "--json"]) == 0
+    trained = json.loads((out / "config.json").read_text())["metadata"]["training_prompts"]
+    assert trained == 90  # 120 prompts, a quarter held out
+    capsys.readouterr()
+    assert main(["eval", "--data", str(data), "--strong", "strong-model", "--weak", "weak-model",
+                 "--router", str(out), "--router", "random"]) == 0
+    error = capsys.readouterr().err
+    assert f"warning: 90 of 120 rows of {data} were in the training data of router {str(out)!r}" in error
+    assert error.count("warning:") == 1  # the random reference was trained on nothing
+
+    unseen = tmp_path / "unseen.csv"
+    unseen.write_text("prompt,weak-model,strong-model\nsomething new,True,True\nprove anew,False,True\n")
+    assert main(["eval", "--data", str(unseen), "--strong", "strong-model", "--weak", "weak-model",
+                 "--router", str(out)]) == 0
+    assert "warning" not in capsys.readouterr().err

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import pytest
+from routed_llm_qa.fault_matrix import Mode, cells, expected, run_cell
 
 from routed_llm.decision import ModelRole
 from routed_llm.testing import FakeProvider
-from routed_llm.testing.fault_matrix import Mode, cells, expected, run_cell
 
 
 @pytest.mark.parametrize(("fault", "role", "mode", "fallback"), list(cells()),

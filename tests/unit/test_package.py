@@ -7,14 +7,39 @@ import sys
 
 import routed_llm
 
+PUBLIC = {
+    # what users build: the client, its policies and state stores, scorers, prices
+    "RoutedClient", "Router", "PairRouter", "FleetRouter", "Candidate", "ModelPrice",
+    "ConcurrencyCap", "LatencyTarget", "SpendBudget", "OnlineCalibrator", "OutOfDistributionGuard", "RoutingPolicy",
+    "MemoryState", "RedisState", "BaseScorer", "RandomScorer", "RouterScorer",
+    "available_scorers", "resolve_scorer", "calibrate", "prompt_text", "routing_text",
+    # what they get back and catch
+    "RoutedResponse", "RoutedStream", "AsyncRoutedStream", "RoutingDecision", "ModelUsage", "UsageReport",
+    "RoutedLLMError", "ConfigurationError", "UnknownRouterError", "InvalidPromptError", "DataError", "ArtifactError",
+    "NotFittedError", "ScorerError", "ProviderError", "__version__",
+}
 
-def test_public_names() -> None:
-    assert set(routed_llm.__all__) >= {
-        "RoutedClient", "RoutingDecision", "RouterScorer", "RandomScorer", "ThresholdPolicy", "calibrate",
-        "prompt_text", "ConfigurationError", "InvalidPromptError", "ProviderError",
-    }
+
+def test_public_names_are_what_users_build() -> None:
+    assert set(routed_llm.__all__) == PUBLIC and len(routed_llm.__all__) == len(PUBLIC)
     for name in routed_llm.__all__:
-        assert hasattr(routed_llm, name), name
+        assert getattr(routed_llm, name) is not None, name
+    from routed_llm.client import Ticket
+    from routed_llm.routing.lease import Lease
+    from routed_llm.routing.threshold import ThresholdPolicy
+
+    assert {Ticket.__name__, Lease.__name__, ThresholdPolicy.__name__}.isdisjoint(routed_llm.__all__)
+
+
+def test_qa_tools_are_not_shipped() -> None:
+    import importlib.util
+
+    import routed_llm.testing
+
+    for module in ("fault_matrix", "redis_server"):
+        assert importlib.util.find_spec(f"routed_llm.testing.{module}") is None
+    assert set(routed_llm.testing.__all__) >= {"FakeProvider", "FakeScorer"}
+    assert "LocalRedisServer" not in routed_llm.testing.__all__
 
 
 def test_import_loads_no_heavy_dependency() -> None:

@@ -186,7 +186,7 @@ def test_default_router_is_shipped_calibrated_and_used_by_default() -> None:
     client = RoutedClient("strong-model", "weak-model", strong_share=0.3)
     assert isinstance(client.scorer, BlendScorer)
     config = json.loads((Path(__import__("routed_llm").__file__).parent / "_default" / "config.json").read_text())
-    assert config["scorer"] == "blend" and "held_out_metrics" in config["metadata"]
+    assert config["scorer"] == "default" and "held_out_metrics" in config["metadata"]
 
 
 def test_lexical_scores_one_prompt_as_it_scores_a_batch() -> None:
@@ -200,3 +200,15 @@ def test_lexical_scores_one_prompt_as_it_scores_a_batch() -> None:
     np.testing.assert_allclose(one_by_one, batched, rtol=0, atol=1e-12)
     np.testing.assert_allclose(np.concatenate([scorer.gains([prompt]) for prompt in prompts]), scorer.gains(prompts),
                                rtol=0, atol=1e-12)
+
+
+def test_the_default_records_what_it_was_trained_on() -> None:
+    from routed_llm.artifacts import prompt_digests, read_training_prompts
+    from routed_llm.scorers.default import default_router_directory
+
+    directory = default_router_directory()
+    config = json.loads((directory / "config.json").read_text())
+    recorded = read_training_prompts(directory)
+    assert recorded is not None and len(recorded) <= config["metadata"]["training_rows"]
+    assert np.all(recorded[1:] > recorded[:-1])  # unique and sorted
+    assert not np.isin(prompt_digests(["a prompt nobody trained on, 8d41e97"]), recorded).any()

@@ -3,8 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from routed_llm import ConfigurationError, RandomScorer, ThresholdPolicy, calibrate
+from routed_llm import ConfigurationError, RandomScorer, calibrate
 from routed_llm.routing import threshold_for_share
+from routed_llm.routing.threshold import ThresholdPolicy
 
 
 def test_threshold_semantics() -> None:

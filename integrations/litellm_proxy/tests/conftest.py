@@ -23,8 +23,9 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
+from routed_llm_qa.redis_server import LocalRedisServer  # noqa: E402
 
-from routed_llm.testing import FakeProvider, LocalRedisServer  # noqa: E402
+from routed_llm.testing import FakeProvider  # noqa: E402
 
 PROXY_MODULES = ("fastapi", "uvicorn", "backoff", "apscheduler", "jwt", "multipart", "nacl")
 STARTUP_TIMEOUT_S = 240.0

@@ -24,7 +24,7 @@ def test_an_llm_with_only_two_providers_saves_on_easy_turns_and_pays_for_hard_on
     strong: dict[str, list[bool]] = {"easy": [], "hard": []}
     for row in rows:
         routing = llm.chat([ChatMessage(role="user", content=row["prompt"])]).additional_kwargs["routing"]
-        assert routing["router"] == "blend" and routing["threshold"] == 0.5
+        assert routing["router"] == "default" and routing["threshold"] == 0.5
         strong[row["group"]].append(routing["model"] == "openai/big")
     assert np.mean(strong["easy"]) <= 0.30
     assert np.mean(strong["hard"]) >= 0.70

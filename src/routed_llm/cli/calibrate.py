@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from routed_llm.cli.common import add_router_option, read_prompt_lines
+from routed_llm.cli.common import add_router_option, read_prompts
 
 __all__ = ["register"]
 
@@ -15,13 +15,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "calibrate",
         help="find the threshold that sends a target share of prompts to the strong model",
         description=(
-            "Score a file of representative prompts (one per line) and print the threshold "
+            "Score a file of representative prompts (one per line, or JSON Lines) and print the threshold "
             "at which STRONG_SHARE of them would go to the strong model, as RouteLLM's "
             "calibration does. Use the printed value as RoutedClient(threshold=...)."
         ),
         epilog="Example: routed-llm calibrate --prompts traffic.txt --strong-share 0.3",
     )
-    parser.add_argument("--prompts", metavar="FILE", help="file with one prompt per line ('-' or absent: stdin)")
+    parser.add_argument("--prompts", metavar="FILE",
+                        help="one prompt per line ('-' or absent: stdin), or a .jsonl file of objects with "
+                        "'prompt' or 'messages'")
     parser.add_argument("--strong-share", type=float, required=True, metavar="SHARE",
                         help="wanted share of strong-model calls, in [0, 1]")
     add_router_option(parser)
@@ -37,10 +39,10 @@ def run(args: argparse.Namespace) -> int:
     from routed_llm.scorers.base import check_scores
     from routed_llm.scorers.registry import resolve_scorer
 
-    prompts = list(read_prompt_lines(args.prompts))
+    prompts = list(read_prompts(args.prompts))
     if not prompts:
         raise ConfigurationError("--prompts", "no prompts to calibrate on")
-    scorer = resolve_scorer(args.router)
+    scorer = resolve_scorer(args.scorer)
     scores = check_scores(scorer.score(prompts), len(prompts), scorer.name)
     threshold = threshold_for_share(scores, args.strong_share)
     achieved = float(np.mean(scores >= threshold))

@@ -56,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--prices", metavar="FILE",
                         help="with --models: JSON {model: USD per request}, for data without costs (RouterDC); "
                         "replaces the data's costs for the models it names")
-    parser.add_argument("--router", action="append", metavar="SPEC", dest="routers",
+    parser.add_argument("--scorer", "--router", action="append", metavar="SPEC", dest="routers",
                         help="'random', 'oracle' ('zero' and 'oracle' with --models), a registered scorer "
                         "name or a saved router directory; repeat for several (default: random, or zero)")
     parser.add_argument("--json", metavar="OUT.json", help="write the results as JSON")
@@ -73,6 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from routed_llm.cli.common import warn_training_overlap
     from routed_llm.errors import ConfigurationError
     from routed_llm.evaluation.loaders import load_benchmark
     from routed_llm.evaluation.metrics import (
@@ -105,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
     if args.by_domain and table.domains is None:
         raise ConfigurationError("--by-domain", f"{args.data} has no domains or tasks to break down by")
     scorers = {spec: resolve_scorer(spec) for spec in specs if spec not in _REFERENCES}
+    warn_training_overlap(list(scorers), table.prompts, str(args.data))
 
     results: dict[str, RouterMetrics] = {}
     weights: dict[str, np.ndarray] = {}
@@ -148,15 +150,18 @@ def _score_with_progress(scorer: Any, spec: str, table: BenchmarkTable, batch_si
 def _print_summary(args: argparse.Namespace, table: BenchmarkTable, results: Mapping[str, RouterMetrics]) -> None:
     from rich.table import Table
 
+    from routed_llm.cli.common import router_labels
+
     first = next(iter(results.values()))
+    labels = router_labels(list(results))
     caption = f"{len(table)} prompts"
     if table.skipped:
         caption += f"; {table.skipped} source rows skipped for a missing score or cost"
     summary = Table(title=f"{args.data}: {args.strong} (strong) vs {args.weak} (weak)", caption=caption)
     for header in ("router", "APGR", "CPT(50%)", "CPT(80%)", "AUC", "strong quality", "weak quality"):
-        summary.add_column(header, justify="left" if header == "router" else "right")
+        summary.add_column(header, justify="left" if header == "router" else "right", overflow="fold")
     for name, metrics in results.items():
-        summary.add_row(name, _number(metrics.apgr), _percent(metrics.cpt50), _percent(metrics.cpt80),
+        summary.add_row(labels[name], _number(metrics.apgr), _percent(metrics.cpt50), _percent(metrics.cpt80),
                         _number(metrics.auc), _number(first.strong_quality), _number(first.weak_quality))
     _console().print(summary)
 
@@ -164,11 +169,14 @@ def _print_summary(args: argparse.Namespace, table: BenchmarkTable, results: Map
 def _print_domains(args: argparse.Namespace, rows: Sequence[DomainRow]) -> None:
     from rich.table import Table
 
+    from routed_llm.cli.common import router_labels
+
     routers = list(rows[0].pgr) if rows else []
+    labels = router_labels(routers)
     breakdown = Table(title=f"per domain, at {args.share:.0%} strong calls overall",
                       caption="PGR: share of the domain's weak-to-strong gap recovered (n/a: the models tie)")
-    for header in ("domain", "n", "weak", "strong", *(f"{name} PGR" for name in routers)):
-        breakdown.add_column(header, justify="left" if header == "domain" else "right")
+    for header in ("domain", "n", "weak", "strong", *(f"{labels[name]} PGR" for name in routers)):
+        breakdown.add_column(header, justify="left" if header == "domain" else "right", overflow="fold")
     for row in rows:
         breakdown.add_row(row.domain, str(row.n), _number(row.weak_quality), _number(row.strong_quality),
                           *(_number(row.pgr[name]) for name in routers))

@@ -23,6 +23,7 @@ _REFERENCES = ("zero", "oracle")
 
 
 def run_models(args: argparse.Namespace) -> int:
+    from routed_llm.cli.common import warn_training_overlap
     from routed_llm.cli.eval import _write_json
     from routed_llm.evaluation.loaders import load_benchmark
     from routed_llm.evaluation.plot import plot_cost_curves
@@ -42,6 +43,7 @@ def run_models(args: argparse.Namespace) -> int:
     predictions = {
         spec: _predict(spec, table, models, costs, args.batch_size) for spec in specs if spec not in _REFERENCES
     }
+    warn_training_overlap(list(predictions), table.prompts, str(args.data))
 
     def report(rows: np.ndarray) -> tuple[dict[str, Any], dict[str, CostCurve]]:
         curves = _curves(specs, predictions, quality[rows], costs[rows], rows)
@@ -172,13 +174,15 @@ def _curves(
 def _print_report(title: str, document: Mapping[str, Any]) -> None:
     from rich.table import Table
 
+    from routed_llm.cli.common import router_labels
     from routed_llm.cli.eval import _console
 
     models = Table(title=title, caption="cost to reach: the cheapest average cost at which a router matches the "
                    "model's quality (— never)")
     routers = list(document["routers"])
-    for header in ("model", "quality", "avg cost (USD)", *(f"{name}: cost to reach" for name in routers)):
-        models.add_column(header, justify="left" if header == "model" else "right")
+    labels = router_labels(routers)
+    for header in ("model", "quality", "avg cost (USD)", *(f"{labels[name]}: cost to reach" for name in routers)):
+        models.add_column(header, justify="left" if header == "model" else "right", overflow="fold")
     for model, row in document["models"].items():
         reach = [document["routers"][name]["cost_at_quality"][model] for name in routers]
         models.add_row(model, f"{row['quality']:.3f}", f"{row['avg_cost']:.6f}",
@@ -187,8 +191,8 @@ def _print_report(title: str, document: Mapping[str, Any]) -> None:
     summary = Table(caption=f"AIQ: area under the non-decreasing convex hull up to {document['max_cost']:.6f} USD, "
                     "divided by it (RouterBench)")
     for header in ("router", "AIQ", "best quality", "at avg cost"):
-        summary.add_column(header, justify="left" if header == "router" else "right")
+        summary.add_column(header, justify="left" if header == "router" else "right", overflow="fold")
     for name, row in document["routers"].items():
         cost, quality = row["curve"][-1]
-        summary.add_row(name, f"{row['aiq']:.4f}", f"{quality:.3f}", f"{cost:.6f}")
+        summary.add_row(labels[name], f"{row['aiq']:.4f}", f"{quality:.3f}", f"{cost:.6f}")
     _console().print(summary)

@@ -28,22 +28,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cut.add_argument("--threshold", type=float, help="strong when score >= THRESHOLD (default 0.5)")
     cut.add_argument("--strong-share", type=float, metavar="SHARE",
                      help="target share of prompts for the strong model, from the router's calibration")
-    parser.add_argument("--strong", default="strong", metavar="MODEL", help="strong model name to print")
-    parser.add_argument("--weak", default="weak", metavar="MODEL", help="weak model name to print")
+    parser.add_argument("--strong", metavar="MODEL", help="strong model name to print beside the role")
+    parser.add_argument("--weak", metavar="MODEL", help="weak model name to print beside the role")
     parser.add_argument("--json", action="store_true", help="print one JSON decision per line")
-    parser.add_argument("--list-routers", action="store_true", help="list the registered router names and exit")
+    parser.add_argument("--list-routers", "--list-scorers", action="store_true",
+                        help="list the scorer names, which are ready to use and how to train the others, and exit")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from routed_llm.client import RoutedClient
-    from routed_llm.scorers.registry import available_scorers
 
     if args.list_routers:
-        print("\n".join(available_scorers()))
+        print(list_routers())
         return 0
-    client = RoutedClient(args.strong, args.weak, router=args.router, threshold=args.threshold,
-                          strong_share=args.strong_share)
+    client = RoutedClient(args.strong or "strong", args.weak or "weak", router=args.scorer,
+                          threshold=args.threshold, strong_share=args.strong_share)
+    named = args.strong is not None or args.weak is not None
     prompts = args.prompts or read_prompt_lines(None)
     for prompt in prompts:
         decision = client.route(prompt)
@@ -51,7 +52,18 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"prompt": prompt, **decision.to_dict()}))
         else:
             preview = prompt if len(prompt) <= 60 else prompt[:57] + "..."
-            print(f"{decision.role:6} {decision.model:24} score={decision.score:.3f} "
+            model = f"{decision.model:24} " if named else ""
+            print(f"{decision.role:6} {model}score={decision.score:.3f} "
                   f"threshold={decision.threshold:.3f} {decision.latency_ms:7.3f}ms  {preview}")
         sys.stdout.flush()
     return 0
+
+
+def list_routers() -> str:
+    """One line per scorer name: ready to use (and what it needs), or how to train it first."""
+    from routed_llm.scorers.registry import available_scorers
+
+    entries = available_scorers()
+    width = max(map(len, entries))
+    return "\n".join(f"{name:{width}}  {'ready' if entry.ready else 'train first':11}  {entry.usage}"
+                     for name, entry in sorted(entries.items(), key=lambda item: not item[1].ready))

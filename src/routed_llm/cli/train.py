@@ -25,16 +25,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "winner), hold out a seeded share of the prompts, and print the held-out metrics."
         ),
         epilog=(
-            "Example: routed-llm train --router lexical --data ../shared/data/routellm/mmlu "
+            "Example: routed-llm train --scorer lexical --data ../shared/data/routellm/mmlu "
             "--strong gpt-4-1106-preview --weak mistralai/Mixtral-8x7B-Instruct-v0.1 --out my-router"
         ),
     )
-    parser.add_argument("--router", default="lexical", metavar="NAME",
-                        help="trainer name (see --list-trainers; default: %(default)s)")
+    parser.add_argument("--scorer", "--router", dest="scorer", default="lexical", metavar="NAME",
+                        help="scorer to train (see --list-trainers; default: %(default)s)")
     parser.add_argument("--data", nargs="+", metavar="PATH", help="benchmark files/directories or battle files")
     parser.add_argument("--strong", metavar="MODEL", help="the strong model's name in the data")
     parser.add_argument("--weak", metavar="MODEL", help="the weak model's name in the data")
-    parser.add_argument("--out", metavar="DIR", help="directory to save the trained router in")
+    parser.add_argument("--out", metavar="DIR", help="directory to save the trained router in (new or empty)")
+    parser.add_argument("--overwrite", action="store_true", help="replace the saved router already in --out")
     parser.add_argument("--labels", choices=("golden", "battles"), default="golden",
                         help="golden: benchmark correctness; battles: arena-format files (default: %(default)s)")
     parser.add_argument("--encoder", metavar="SPEC",
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     for field in ("data", "strong", "weak", "out"):
         if not getattr(args, field):
             raise ConfigurationError(f"--{field}", "is required")
+    out = _output_directory(Path(args.out), args.overwrite)
     options = _parse_options(args.option)
     golden = args.labels == "golden"
     parts, evaluations = _golden(args) if golden else _battles(args)
@@ -79,24 +81,46 @@ def run(args: argparse.Namespace) -> int:
         training = request.battles
         if len(training) == 0:
             raise ConfigurationError("--data", "no training rows left after the hold-out")
-        scorer = train_scorer(args.router, request)
+        scorer = train_scorer(args.scorer, request)
         summary = [evaluate(scorer) for evaluate in evaluations]
-    metadata = {"router": args.router, "labels": args.labels, "data": [str(Path(p)) for p in args.data],
+    metadata = {"router": args.scorer, "labels": args.labels, "data": [str(Path(p)) for p in args.data],
                 "strong": args.strong, "weak": args.weak, "seed": args.seed, "holdout": args.holdout,
                 "training_prompts": len(training.prompts), "held_out": summary}
     if args.teacher is not None:
         metadata["teacher"] = args.teacher
-    path = scorer.save_pretrained(args.out, metadata=metadata)
+    path = scorer.save_pretrained(out, metadata=metadata, training_prompts=training.prompts)
     if args.json:
-        print(json.dumps({"out": str(path), "router": args.router, "held_out": summary}))
+        print(json.dumps({"out": str(path), "router": args.scorer, "held_out": summary}))
         return 0
-    print(f"saved {args.router} router to {path} ({len(training.prompts)} training prompts, "
+    print(f"saved {args.scorer} router to {path} ({len(training.prompts)} training prompts, "
           f"{len(training)} battles)")
     for row in summary:
         metrics = "  ".join(f"{key} {value:.3f}" if isinstance(value, float) else f"{key} {value}"
                             for key, value in row.items() if key != "data")
         print(f"held-out {row['data']}: {metrics}")
     return 0
+
+
+def _output_directory(out: Path, overwrite: bool) -> Path:
+    """``out`` when it is new or empty; a saved router there is replaced only with ``overwrite``,
+    and a directory holding anything else is never written into (checked before training)."""
+    from routed_llm.artifacts import ASSETS_DIR, CONFIG_NAME, WEIGHTS_NAME
+    from routed_llm.errors import ConfigurationError
+
+    if out.exists() and not out.is_dir():
+        raise ConfigurationError("--out", f"{out} is a file, not a directory")
+    if not out.is_dir() or not any(out.iterdir()):
+        return out
+    if not (out / CONFIG_NAME).is_file():
+        raise ConfigurationError("--out", f"{out} is not empty and holds no saved router; choose a new directory")
+    if not overwrite:
+        raise ConfigurationError("--out", f"{out} already holds a saved router; pass --overwrite to replace it")
+    import shutil
+
+    shutil.rmtree(out / ASSETS_DIR, ignore_errors=True)
+    for name in (CONFIG_NAME, WEIGHTS_NAME):
+        (out / name).unlink(missing_ok=True)
+    return out
 
 
 def _parse_options(pairs: list[str]) -> dict[str, Any]:

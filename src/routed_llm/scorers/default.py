@@ -15,20 +15,32 @@ to the strong model; ``strong_share=`` sets the share exactly.
 from __future__ import annotations
 
 from importlib.resources import as_file, files
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 from routed_llm.errors import ConfigurationError
+from routed_llm.scorers.blend import BlendScorer
 
-__all__ = ["DEFAULT_ROUTER_FOLDER", "load_default_router"]
+__all__ = ["DEFAULT_ROUTER_FOLDER", "DefaultRouter", "default_router_directory", "load_default_router"]
 
 DEFAULT_ROUTER_FOLDER = "_default"
 
 
-def load_default_router(**options: Any) -> Any:
+class DefaultRouter(BlendScorer):
+    """The shipped blend under the name users pass to get it, so ``decision.router``, the client's
+    repr, ``calibrate`` and the proxy's header say ``default``: a name that can be copied back."""
+
+    name: ClassVar[str] = "default"
+
+
+def default_router_directory() -> Path:
+    """The shipped artifact's directory (the package is installed as files, as its data needs)."""
+    with as_file(files("routed_llm").joinpath(DEFAULT_ROUTER_FOLDER)) as directory:
+        return Path(directory)
+
+
+def load_default_router(**options: Any) -> DefaultRouter:
     """Load the shipped default router (it takes no options: it is a trained artifact)."""
     if options:
         raise ConfigurationError("router", f"the default router takes no options, got {sorted(options)}")
-    from routed_llm.scorers.blend import BlendScorer
-
-    with as_file(files("routed_llm").joinpath(DEFAULT_ROUTER_FOLDER)) as directory:
-        return BlendScorer.from_pretrained(directory)
+    return DefaultRouter.from_pretrained(default_router_directory())

@@ -111,8 +111,11 @@ class TokenEmbeddingScorer(ArtifactMixin, BaseScorer):
         if weights.shape != labels.shape or np.any(weights < 0) or not weights.sum() > 0:
             raise ConfigurationError("sample_weight", "need one non-negative weight per prompt, not all zero")
         target = labels if groups is None else smooth_by_group(labels, groups, weights, self.group_smoothing)
-        from routed_llm.encoders.transformers import resolve_model_path
+        from routed_llm.encoders.transformers import MINILM, resolve_model_path
 
+        if not isinstance(self.encoder, str) or (self.encoder != MINILM and not Path(self.encoder).is_dir()):
+            raise ConfigurationError("encoder", "token_embedding copies a BERT model's embedding layer: give "
+                                     f"'{MINILM}' or the path of a local BERT folder, got {self.encoder!r}")
         floating = NumpyBert.from_hf_folder(resolve_model_path(self.encoder), max_tokens=self.max_tokens,
                                             head_tokens=self.head_tokens, layers=0)
         self.encoder_ = NumpyBert(floating.quantized_tensors(), floating.tokenizer_json,

@@ -2,14 +2,12 @@
 
 from routed_llm.testing.fake_provider import FakeProvider, FakeReply, RecordedRequest, fake_value_for_schema
 from routed_llm.testing.fake_scorer import FakeQualityScorer, FakeScorer
-from routed_llm.testing.redis_server import LocalRedisServer
 
 __all__ = [
     "FakeProvider",
     "FakeQualityScorer",
     "FakeReply",
     "FakeScorer",
-    "LocalRedisServer",
     "RecordedRequest",
     "fake_value_for_schema",
 ]

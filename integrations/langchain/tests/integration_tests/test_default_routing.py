@@ -26,7 +26,7 @@ def test_a_model_with_only_two_providers_saves_on_easy_turns_and_pays_for_hard_o
     strong: dict[str, list[bool]] = {"easy": [], "hard": []}
     for row in rows:
         routing = llm.invoke(row["prompt"]).response_metadata["routing"]
-        assert routing["router"] == "blend" and routing["threshold"] == 0.5
+        assert routing["router"] == "default" and routing["threshold"] == 0.5
         strong[row["group"]].append(routing["model"] == STRONG)
     assert np.mean(strong["easy"]) <= 0.30
     assert np.mean(strong["hard"]) >= 0.70
