@@ -111,7 +111,7 @@ def main() -> None:
         base_url = receive.recv()
         messages = [{"role": "user", "content": PROMPT}]
         model = RoutedChatModel(
-            strong="openai/strong-model", weak=MODEL, router=args.router, threshold=1.0, api_base=base_url,
+            strong="openai/strong-model", weak=MODEL, scorer=args.router, threshold=1.0, api_base=base_url,
             api_key=API_KEY,
         )
 

@@ -26,7 +26,7 @@ def test_public_names_are_pinned() -> None:
 def test_the_shipped_example_config_builds_a_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REDIS_HOST", "127.0.0.1")
     monkeypatch.setenv("REDIS_PORT", "6390")
-    plugin = RoutedLLMRouting.from_proxy_config(EXAMPLE, router=FakeScorer(), strong_share=None)
+    plugin = RoutedLLMRouting.from_proxy_config(EXAMPLE, scorer=FakeScorer(), strong_share=None)
     assert [p.name for p in plugin.policies] == ["online_calibrator", "spend_budget", "concurrency_cap"]
     calibrator, budget, cap = plugin.policies
     assert isinstance(calibrator, OnlineCalibrator) and calibrator.strong_share == 0.3
@@ -49,11 +49,11 @@ def test_the_example_module_beside_the_config_is_what_litellm_loads() -> None:
 
 
 def test_settings_map_to_the_plugin_and_its_policies() -> None:
-    kwargs = routing_kwargs({"router": "random", "strong_share": 0.3, "prompt_view": "all_user",
+    kwargs = routing_kwargs({"scorer": "random", "strong_share": 0.3, "prompt_view": "all_user",
                              "spend_budget": {"usd": 2.0, "window_s": 60}, "latency_target": {"target_s": 3}})
-    assert kwargs["router"] == "random" and kwargs["strong_share"] == 0.3 and kwargs["prompt_view"] == "all_user"
+    assert kwargs["scorer"] == "random" and kwargs["strong_share"] == 0.3 and kwargs["prompt_view"] == "all_user"
     assert [p.name for p in kwargs["policies"]] == ["spend_budget", "latency_target"]
-    plugin = RoutedLLMRouting.from_settings({"threshold": 0.7, "role_key": "tier"}, router=FakeScorer())
+    plugin = RoutedLLMRouting.from_settings({"threshold": 0.7, "role_key": "tier"}, scorer=FakeScorer())
     assert plugin.router.threshold == 0.7 and plugin.role_key == "tier" and plugin.policies == ()
 
 
