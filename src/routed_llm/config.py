@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -213,6 +214,9 @@ class RoutingConfig:
         object.__setattr__(self, name, value)
 
 
+_SETTINGS = tuple(item.name for item in dataclasses.fields(RoutingConfig))
+
+
 @dataclass(frozen=True)
 class CallOptions:
     """What one call asks of the router besides its messages, checked by the config's rules."""
@@ -264,19 +268,26 @@ def check_litellm_kwargs(kwargs: Mapping[str, Any], where: str, *, construction:
     misspelt one (``strong_shar=``, with a "did you mean") fail naming the argument; every
     other name is litellm's and passes through.
     """
-    settings = [item.name for item in dataclasses.fields(RoutingConfig)]
     for name in kwargs:
         if name in RESERVED_KWARGS:
             raise ConfigurationError(name, f"not an argument of {where}: {RESERVED_KWARGS[name]}")
         if name in _LITELLM_NEIGHBOURS:
             continue
-        if construction and name in CALL_OPTIONS and name not in settings:
+        if construction and name in CALL_OPTIONS and name not in _SETTINGS:
             raise ConfigurationError(name, f"is an option of a call (complete, stream, ...), not of {where}")
-        if not construction and name in settings:
+        if not construction and name in _SETTINGS:
             raise ConfigurationError(name, f"is a setting of the client, not an option of {where}()")
-        close = difflib.get_close_matches(name, [*settings, *CALL_OPTIONS, "router"], n=1, cutoff=0.8)
-        if close and close[0] != name:
-            raise ConfigurationError(name, f"unknown routing option; did you mean {close[0]!r}?")
+        meant = _meant(name)
+        if meant is not None:
+            raise ConfigurationError(name, f"unknown routing option; did you mean {meant!r}?")
+
+
+@functools.lru_cache(maxsize=1024)
+def _meant(name: str) -> str | None:
+    """The routing option ``name`` looks like a misspelling of (adapters check their
+    arguments on every call, and difflib is slow enough to be worth remembering)."""
+    close = difflib.get_close_matches(name, [*_SETTINGS, *CALL_OPTIONS, "router"], n=1, cutoff=0.8)
+    return close[0] if close and close[0] != name else None
 
 
 def scorer_argument(scorer: Any, router: Any, *, default: Any = DEFAULT_SCORER) -> Any:
