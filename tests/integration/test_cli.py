@@ -97,7 +97,7 @@ def test_a_provider_error_is_printed_once() -> None:
         "from routed_llm.testing import FakeProvider, FakeScorer\n"
         "with FakeProvider() as fake:\n"
         "    fake.fail_next('small', status=500, times=5)\n"
-        "    client = RoutedClient('openai/big', 'openai/small', router=FakeScorer(default=0.1), api_base=fake.base_url,\n"
+        "    client = RoutedClient('openai/big', 'openai/small', scorer=FakeScorer(default=0.1), api_base=fake.base_url,\n"
         "                          api_key='sk-test', num_retries=0)\n"
         "    try:\n"
         "        client.complete('hello')\n"

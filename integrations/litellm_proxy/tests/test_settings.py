@@ -88,6 +88,24 @@ def test_bad_settings_name_the_field(settings: dict[str, Any], field: str) -> No
         routing_kwargs(settings)
 
 
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"threshold": 1.5}, "^threshold: must be a number between 0 and 1"),
+    ({"strong_share": -0.1}, "^strong_share: must be a number between 0 and 1"),
+    ({"threshold": 0.2, "strong_share": 0.3}, "^threshold: give either "),
+    ({"models": ["big", "tiny"], "threshold": 0.5}, "^threshold: N-model routing weighs cost"),
+])
+def test_routing_settings_follow_the_configuration_rules(settings: dict[str, Any], message: str) -> None:
+    """Issue 24: the proxy applies the client's rules (RoutingConfig), not rules of its own."""
+    with pytest.raises(ConfigurationError, match=message):
+        RoutedLLMRouting.from_settings(settings, scorer=FakeScorer())
+
+
+def test_router_is_read_as_the_deprecated_name_of_scorer() -> None:
+    with pytest.warns(DeprecationWarning, match="scorer="):
+        kwargs = routing_kwargs({"router": "random"})
+    assert kwargs["scorer"] == "random" and "router" not in kwargs
+
+
 def test_redis_state_without_a_location_says_where_to_put_it(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("REDIS_URL", "REDIS_HOST"):
         monkeypatch.delenv(name, raising=False)

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_routed_llm import RoutedChatModel
+from routed_llm_qa.core_calls import spy_core_calls
 
-from routed_llm import ConfigurationError, RoutedClient
-from routed_llm.routing import OnlineCalibrator, Router
+from routed_llm import ConfigurationError
+from routed_llm.routing import OnlineCalibrator
 from routed_llm.testing import FakeProvider, FakeScorer
 
 STRONG, WEAK = "openai/strong-model", "openai/weak-model"
@@ -88,24 +89,7 @@ def test_a_misspelt_call_option_says_what_was_meant(provider: FakeProvider) -> N
 
 @pytest.fixture
 def core_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The calls one framework call makes into the client's routing and calling methods and
-    into the router (spied on, each still doing its work)."""
-    calls: list[str] = []
-
-    def spy(owner: type, name: str) -> None:
-        original = getattr(owner, name)
-
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            calls.append(f"{owner.__name__}.{name}")
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(owner, name, wrapper)
-
-    for name in ("route", "aroute", "complete", "acomplete", "stream", "astream"):
-        spy(RoutedClient, name)
-    for name in ("route", "aroute"):
-        spy(Router, name)
-    return calls
+    return spy_core_calls(monkeypatch)
 
 
 @pytest.mark.parametrize(("call", "entered"), [
