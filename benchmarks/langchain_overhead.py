@@ -8,7 +8,7 @@ so its work does not compete with the measured client for the GIL.
 - ``litellm``: ``litellm.completion(...)`` (``stream=True`` for streams);
 - ``routed``: ``RoutedChatModel(...).invoke`` / ``.stream`` with the random router (scoring
   is the router's own cost, not the integration's; ``--router default`` includes the
-  shipped router's) and a threshold above 1, so it always answers with the weak model,
+  shipped router's) and threshold 1.0, so it answers with the weak model (random scores stay below 1),
   as the direct call does;
 - ``lc floor`` (invoke only, for reference): the smallest possible LangChain chat model, a
   ``BaseChatModel`` whose ``_generate`` calls litellm and wraps the text, i.e. what any
