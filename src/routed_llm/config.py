@@ -88,7 +88,8 @@ class RoutingConfig:
     models: Sequence[str | Mapping[str, Any] | Candidate] | None = None
     """N candidates instead of ``strong``/``weak``: model strings or ``{"model", "name", "cost", "kwargs"}``."""
     scorer: str | RouterScorer | None = DEFAULT_SCORER
-    """A registered scorer name, a saved router directory, or a scorer instance."""
+    """A registered scorer name, a saved router directory, or a scorer instance; checked where
+    it is resolved (:func:`~routed_llm.scorers.resolve_scorer`, by :meth:`build_router`)."""
     threshold: float | None = None
     """Strong when the score reaches it, in [0, 1]."""
     strong_share: float | None = None
@@ -122,10 +123,6 @@ class RoutingConfig:
     def __post_init__(self) -> None:
         self._check_models()
         check_cut_off(self.threshold, self.strong_share, n_models=self.models is not None)
-        if self.scorer is not None and not isinstance(self.scorer, str) and not callable(getattr(self.scorer, "score", None)):
-            raise ConfigurationError(
-                "scorer", f"expected a name, a path or a RouterScorer instance, got {type(self.scorer).__name__}"
-            )
         self._freeze("cost_weight", check_cost_weight(self.cost_weight))
         self._freeze("policies", _policies(self.policies))
         if not isinstance(self.fallback, bool):

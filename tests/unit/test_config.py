@@ -147,7 +147,6 @@ def test_cascade_modes_are_held_and_refused_by_the_client_until_the_cascade_exis
     ({**PAIR, "fallback": "yes"}, "fallback"),
     ({**PAIR, "prompt_view": "everything"}, "prompt_view"),
     ({**PAIR, "max_prompt_chars": 3}, "max_prompt_chars"),
-    ({**PAIR, "scorer": 3}, "scorer"),
     ({**PAIR, "strong_kwargs": ["api_key"]}, "strong_kwargs"),
 ])
 def test_each_bad_option_is_named(kwargs: dict[str, Any], field: str) -> None:
