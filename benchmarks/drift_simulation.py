@@ -53,10 +53,10 @@ def main() -> None:
         ("MMLU again", mmlu.select(today_b)),
     ]
 
-    static = RoutedClient("strong", "weak", router=args.router, threshold=0.5)
+    static = RoutedClient("strong", "weak", scorer=args.router, threshold=0.5)
     threshold = calibrate(static.scorer, [mmlu.prompts[i] for i in yesterday], args.strong_share)
     online = RoutedClient(
-        "strong", "weak", router=static.scorer, threshold=threshold,
+        "strong", "weak", scorer=static.scorer, threshold=threshold,
         policies=[OnlineCalibrator(args.strong_share, window=args.window, min_samples=min(50, args.window))],
     )
     print(f"router {static.scorer.name}; target strong share {args.strong_share:.0%}; static threshold "

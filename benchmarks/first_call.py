@@ -25,7 +25,7 @@ from routed_llm.testing import FakeProvider, FakeScorer
 with FakeProvider() as provider:
     started = time.perf_counter()
     import routed_llm
-    client = routed_llm.RoutedClient("openai/big", "openai/small", router=FakeScorer(default=0.9),
+    client = routed_llm.RoutedClient("openai/big", "openai/small", scorer=FakeScorer(default=0.9),
                                      api_base=provider.base_url, api_key="k")
     built = time.perf_counter()
     time.sleep(float(sys.argv[1]))

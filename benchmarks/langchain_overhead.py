@@ -8,7 +8,7 @@ so its work does not compete with the measured client for the GIL.
 - ``litellm``: ``litellm.completion(...)`` (``stream=True`` for streams);
 - ``routed``: ``RoutedChatModel(...).invoke`` / ``.stream`` with the random router (scoring
   is the router's own cost, not the integration's; ``--router default`` includes the
-  shipped router's) and a threshold above 1, so it always answers with the weak model,
+  shipped router's) and threshold 1.0, so it answers with the weak model (random scores stay below 1),
   as the direct call does;
 - ``lc floor`` (invoke only, for reference): the smallest possible LangChain chat model, a
   ``BaseChatModel`` whose ``_generate`` calls litellm and wraps the text, i.e. what any
@@ -111,7 +111,7 @@ def main() -> None:
         base_url = receive.recv()
         messages = [{"role": "user", "content": PROMPT}]
         model = RoutedChatModel(
-            strong="openai/strong-model", weak=MODEL, router=args.router, threshold=1.0, api_base=base_url,
+            strong="openai/strong-model", weak=MODEL, scorer=args.router, threshold=1.0, api_base=base_url,
             api_key=API_KEY,
         )
 

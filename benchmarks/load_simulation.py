@@ -170,7 +170,7 @@ def main() -> None:
 
     with FakeProvider() as provider:
         common = {"api_base": provider.base_url, "api_key": "sim", "num_retries": 0}
-        probe = RoutedClient("openai/gpt-4o", "openai/gpt-4o-mini", router=args.router, **common)
+        probe = RoutedClient("openai/gpt-4o", "openai/gpt-4o-mini", scorer=args.router, **common)
         threshold = calibrate(probe.scorer, prompts[:200], args.strong_share)
         # What the static client spends per window at steady load, to set a budget that binds.
         per_request = probe._prices.cost("openai/gpt-4o", 150, 12) * args.strong_share + \
@@ -184,7 +184,7 @@ def main() -> None:
         ):
             saturating = SaturatingProvider(args.strong_capacity, strong_delay=0.4, weak_delay=0.05)
             provider.responder = saturating
-            client = RoutedClient("openai/gpt-4o", "openai/gpt-4o-mini", router=probe.scorer, threshold=threshold,
+            client = RoutedClient("openai/gpt-4o", "openai/gpt-4o-mini", scorer=probe.scorer, threshold=threshold,
                                   policies=policies, fallback=fallback, **common)
             results = asyncio.run(replay(client, arrivals, prompts, strong_q, weak_q))
             report(name, results, budget, args.budget_window, saturating.peak, args.cap)

@@ -6,10 +6,10 @@ turns the score into a choice; litellm calls the chosen model. Heavy dependencie
 """
 
 import logging
-from typing import Any
 
 from routed_llm.accounting import ModelUsage, UsageReport
 from routed_llm.client import AsyncRoutedStream, RoutedClient, RoutedResponse, RoutedStream
+from routed_llm.config import RoutingConfig
 from routed_llm.decision import RoutingDecision
 from routed_llm.errors import (
     ArtifactError,
@@ -23,7 +23,7 @@ from routed_llm.errors import (
     UnknownRouterError,
 )
 from routed_llm.pricing import ModelPrice
-from routed_llm.prompts import prompt_text
+from routed_llm.prompts import prompt_text, routing_text
 from routed_llm.routing import (
     Candidate,
     ConcurrencyCap,
@@ -74,6 +74,7 @@ __all__ = [
     "RoutedStream",
     "Router",
     "RouterScorer",
+    "RoutingConfig",
     "RoutingDecision",
     "RoutingPolicy",
     "ScorerError",
@@ -88,12 +89,3 @@ __all__ = [
     "routing_text",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    """``routing_text`` lives with the framework kit, which imports pydantic: loaded when asked for,
-    so ``import routed_llm`` stays fast."""
-    if name == "routing_text":
-        from routed_llm.frameworks import routing_text
-
-        return routing_text
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,16 +17,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from routed_llm.accounting import Ledger, UsageReport
+from routed_llm.config import CALL_OPTIONS, DEFAULT_SCORER, CallOptions, Mode, RoutingConfig, scorer_argument
 from routed_llm.decision import ModelRole, RoutingDecision
 from routed_llm.errors import ConfigurationError, InvalidPromptError, ProviderError
 from routed_llm.masked_errors import masked_exception
-from routed_llm.pricing import ModelPrice, PriceBook
-from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, Messages, PromptView
+from routed_llm.pricing import PriceBook
+from routed_llm.prompts import Messages, PromptView, scored_text_in_force
 from routed_llm.routing.fleet import Fleet
 from routed_llm.routing.lease import Lease
-from routed_llm.routing.nmodel import Candidate
 from routed_llm.routing.policy import RoutingPolicy
-from routed_llm.routing.router import Router, make_router
+from routed_llm.routing.router import PairRouter, Router
+from routed_llm.routing.sticky import STICKY_POLICY, sticky_target
 from routed_llm.scorers.base import RouterScorer
 from routed_llm.secrets import redact_mapping, redact_text, secret_values
 from routed_llm.streams import AsyncRoutedStream, RoutedStream, afirst_chunks, first_chunks
@@ -77,19 +78,25 @@ class RoutedClient:
     Example::
 
         client = RoutedClient(strong="openai/gpt-4o", weak="ollama/llama3.1",
-                              router="default", threshold=0.5)
+                              scorer="default", threshold=0.5)
         reply = client.complete([{"role": "user", "content": "Prove Fermat's little theorem"}])
         reply.decision.model, reply.decision.score, reply.content
 
-    The choice is a :class:`~routed_llm.routing.Router`'s (built from these arguments, or
-    given as ``router=``); this class makes the calls: one attempt loop over the router's
-    admitted attempts, for plain, async and streamed calls alike.
+    The options are :class:`~routed_llm.RoutingConfig`'s, by name (``strong_share``,
+    ``policies``, ``fallback``, ``prices``, ``prompt_view``, ``models``, ``cost_weight``,
+    ``strong_kwargs``, ``weak_kwargs``, ``mode``, ...), validated there, once; or build from
+    a config with :meth:`from_config`. ``router=`` is the deprecated name of ``scorer=``.
+    The choice is a :class:`~routed_llm.routing.Router`'s, built from the config; this
+    class makes the calls: one attempt loop over the router's admitted attempts, for plain,
+    async and streamed calls alike.
 
-    Extra keyword arguments (``api_base``, ``api_key``, ``timeout``, ``num_retries``, ...)
-    go to every litellm call (``num_retries`` is litellm's own retry count, per model);
-    ``strong_kwargs`` / ``weak_kwargs`` override them per model, and keyword arguments of
-    a single call override both. ``model``, ``messages`` and ``stream`` are not call
-    arguments: pin a model with ``route_to=`` and stream with :meth:`stream`.
+    Any other keyword argument (``api_base``, ``api_key``, ``timeout``, ``num_retries``,
+    ...) goes to every litellm call (``num_retries`` is litellm's own retry count, per
+    model); ``strong_kwargs`` / ``weak_kwargs`` override them per model, and keyword
+    arguments of a single call override both. A misspelt routing option
+    (``strong_shar=0.3``) is an error with a suggestion, not a litellm argument. ``model``,
+    ``messages`` and ``stream`` are not call arguments: pin a model with ``route_to=`` and
+    stream with :meth:`stream`.
 
     ``policies`` (:mod:`routed_llm.routing`) apply in order on top of the threshold:
     an :class:`~routed_llm.routing.OnlineCalibrator` replaces the cut-off (per-call ones
@@ -97,7 +104,7 @@ class RoutedClient:
     strong-bound request to the weak model. The decision names the policy that acted.
 
     N models: ``RoutedClient(models=["openai/gpt-4o", {"model": "groq/llama-3.1-8b",
-    "cost": 0.0002}], router="./ensemble-router", cost_weight=50.0)`` picks, per prompt,
+    "cost": 0.0002}], scorer="./ensemble-router", cost_weight=50.0)`` picks, per prompt,
     ``argmax predicted quality - cost_weight * expected cost`` (:meth:`set_target_cost`
     solves the weight from a target average cost); the decision's ``extra`` holds every
     candidate's predicted quality and cost. What roles, fallback and policies mean there is
@@ -111,42 +118,58 @@ class RoutedClient:
         self,
         strong: str | None = None,
         weak: str | None = None,
-        router: str | RouterScorer | Router | None = "default",
+        scorer: str | RouterScorer | None = DEFAULT_SCORER,
         threshold: float | None = None,
         *,
-        strong_share: float | None = None,
-        prompt_view: PromptView = "last_user",
-        max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS,
-        strong_kwargs: Mapping[str, Any] | None = None,
-        weak_kwargs: Mapping[str, Any] | None = None,
-        fallback: bool = False,
-        prices: Mapping[str, ModelPrice] | None = None,
-        policies: Sequence[RoutingPolicy] = (),
-        models: Sequence[str | Mapping[str, Any] | Candidate] | None = None,
-        cost_weight: float = 0.0,
-        **litellm_kwargs: Any,
+        router: str | RouterScorer | None = None,
+        **options: Any,
     ) -> None:
-        _reject_reserved(litellm_kwargs, "RoutedClient")
-        if isinstance(router, Router) and (strong, weak, models, threshold, strong_share) != (None,) * 5:
-            raise ConfigurationError("router", "a Router already names its models and cut-off; give it alone")
-        self.router: Router = router if isinstance(router, Router) else make_router(
-            strong, weak, router, threshold, strong_share=strong_share, models=models, cost_weight=cost_weight,
-            prices=prices, policies=policies, prompt_view=prompt_view, max_prompt_chars=max_prompt_chars,
+        config = RoutingConfig.from_options(
+            "RoutedClient", strong=strong, weak=weak, scorer=scorer_argument(scorer, router), threshold=threshold, **options
         )
-        self.fallback = fallback
+        self._start(config, config.build_router(), Ledger())
+
+    @classmethod
+    def from_config(cls, config: RoutingConfig) -> RoutedClient:
+        """A client for ``config`` (what the framework adapters and the proxy build from)."""
+        client = cls.__new__(cls)
+        client._start(config, config.build_router(), Ledger())
+        return client
+
+    def reconfigured(self, config: RoutingConfig) -> RoutedClient:
+        """The client for ``config``: this one when it is this client's config; when only the
+        threshold or strong share differs, a client sharing this one's usage ledger, scorer
+        and policies (so their state: windows, spend); otherwise a new client.
+
+        How the adapters follow their fields: changing a cut-off keeps the usage and the
+        policies' state, and the client then reports the cut-off it decides with.
+        """
+        if config == self.config:
+            return self
+        if not isinstance(self.router, PairRouter) or not self.config.differs_only_in_cut_off(config):
+            return RoutedClient.from_config(config)
+        client = RoutedClient.__new__(RoutedClient)
+        client._start(config, self.router.with_cut_off(config.threshold, config.strong_share), self._ledger)
+        return client
+
+    def _start(self, config: RoutingConfig, router: Router, ledger: Ledger) -> None:
+        if config.mode != "route":
+            _unavailable_mode(config.mode)
+        self.config = config
+        self.router = router
         self._model_kwargs: dict[str, dict[str, Any]] = {
-            model: {**litellm_kwargs, **self.router.kwargs_for(model)} for model in self.router.models
+            model: {**config.litellm_kwargs, **router.kwargs_for(model)} for model in router.models
         }
-        self._model_kwargs[self.strong].update(strong_kwargs or {})
-        self._model_kwargs[self.weak].update(weak_kwargs or {})
+        self._model_kwargs[self.strong].update(config.strong_kwargs)
+        self._model_kwargs[self.weak].update(config.weak_kwargs)
         self._kwargs: dict[ModelRole, dict[str, Any]] = {
             "strong": self._model_kwargs[self.strong], "weak": self._model_kwargs[self.weak],
         }
         self._secrets = sorted(
             {secret for kwargs in self._model_kwargs.values() for secret in secret_values(kwargs)}, key=len, reverse=True
         )
-        self._prices = PriceBook(prices)
-        self._ledger = Ledger()
+        self._prices = PriceBook(config.prices)
+        self._ledger = ledger
         warm_litellm()
 
     # -- what the router holds -------------------------------------------------------------
@@ -167,6 +190,10 @@ class RoutedClient:
         return self.router.policies
 
     @property
+    def fallback(self) -> bool:
+        return self.config.fallback
+
+    @property
     def fleet(self) -> Fleet | None:
         """The N-model candidates (``None`` for a strong/weak pair)."""
         return self.router.fleet
@@ -181,41 +208,32 @@ class RoutedClient:
 
     @property
     def threshold(self) -> float:
-        """The cut-off (pair) or the cost weight (N models) decisions record as ``threshold``."""
+        """The cut-off in force (pair; from ``strong_share``, the scorer's quantile) or the
+        cost weight (N models): what decisions record as ``threshold``."""
         return self.router.threshold
 
     def model_for(self, role: ModelRole) -> str:
         return self.router.model_for(role)
 
     # -- routing without calling -------------------------------------------------------------
-    def route(
-        self,
-        messages: Messages,
-        *,
-        threshold: float | None = None,
-        strong_share: float | None = None,
-        route_to: str | None = None,
-    ) -> RoutingDecision:
+    def route(self, messages: Messages, **options: Any) -> RoutingDecision:
         """Score ``messages`` and choose a model, without calling it.
 
+        ``options`` are a call's routing options (:class:`~routed_llm.config.CallOptions`):
         ``threshold`` or ``strong_share`` override the client's cut-off for this call;
-        ``route_to`` pins the model (the decision then records policy ``forced``), which is
-        how integrations keep one model through an agent run. Empty or whitespace-only
-        prompts raise :class:`~routed_llm.InvalidPromptError`; media-only prompts go to
-        the weak model (policy ``no_text``), see :meth:`Router.route`.
+        ``route_to`` pins the model (the decision then records policy ``forced``);
+        ``scored_text`` is scored instead of the messages (so is the text of an enclosing
+        :func:`~routed_llm.prompts.routing_text` block); ``sticky`` (the conversation's
+        turns, :class:`~routed_llm.routing.sticky.Turn`) keeps the model that asked for the
+        tools whose results end the conversation (policy ``sticky``). Empty or
+        whitespace-only prompts raise :class:`~routed_llm.InvalidPromptError`; media-only
+        prompts go to the weak model (policy ``no_text``), see :meth:`Router.route`.
         """
-        return self.router.route(messages, threshold=threshold, strong_share=strong_share, route_to=route_to)
+        return self._route(messages, _routing_only(options, "route"))
 
-    async def aroute(
-        self,
-        messages: Messages,
-        *,
-        threshold: float | None = None,
-        strong_share: float | None = None,
-        route_to: str | None = None,
-    ) -> RoutingDecision:
+    async def aroute(self, messages: Messages, **options: Any) -> RoutingDecision:
         """:meth:`route` for async code: scorers with an ``ascore`` method are awaited."""
-        return await self.router.aroute(messages, threshold=threshold, strong_share=strong_share, route_to=route_to)
+        return await self._aroute(messages, _routing_only(options, "aroute"))
 
     def set_target_cost(self, prompts: Sequence[str], target_cost: float) -> float:
         """N-model: set the cost weight whose choices average ``target_cost`` USD per request on
@@ -223,67 +241,14 @@ class RoutedClient:
         return self.router.set_target_cost([self.router.prompt(prompt) for prompt in prompts], target_cost)
 
     # -- calling ------------------------------------------------------------------------------
-    def complete(
-        self,
-        messages: Messages,
-        *,
-        threshold: float | None = None,
-        strong_share: float | None = None,
-        route_to: str | None = None,
-        **kwargs: Any,
-    ) -> RoutedResponse:
-        """Route and call; ``kwargs`` (``tools``, ``temperature``, ...) go to litellm."""
-        _reject_reserved(kwargs, "complete")
-        decision = self.route(messages, threshold=threshold, strong_share=strong_share, route_to=route_to)
-        return self.complete_with(decision, messages, **kwargs)
-
-    async def acomplete(
-        self,
-        messages: Messages,
-        *,
-        threshold: float | None = None,
-        strong_share: float | None = None,
-        route_to: str | None = None,
-        **kwargs: Any,
-    ) -> RoutedResponse:
-        """Async :meth:`complete`."""
-        _reject_reserved(kwargs, "acomplete")
-        decision = await self.aroute(messages, threshold=threshold, strong_share=strong_share, route_to=route_to)
-        return await self.acomplete_with(decision, messages, **kwargs)
-
-    def stream(
-        self,
-        messages: Messages,
-        *,
-        threshold: float | None = None,
-        strong_share: float | None = None,
-        route_to: str | None = None,
-        **kwargs: Any,
-    ) -> RoutedStream:
-        """Route and stream the answer; the stream's ``decision`` is known before the first chunk."""
-        _reject_reserved(kwargs, "stream")
-        decision = self.route(messages, threshold=threshold, strong_share=strong_share, route_to=route_to)
-        return self.stream_with(decision, messages, **kwargs)
-
-    async def astream(
-        self,
-        messages: Messages,
-        *,
-        threshold: float | None = None,
-        strong_share: float | None = None,
-        route_to: str | None = None,
-        **kwargs: Any,
-    ) -> AsyncRoutedStream:
-        """Async :meth:`stream`: ``async for chunk in await client.astream(...)``."""
-        _reject_reserved(kwargs, "astream")
-        decision = await self.aroute(messages, threshold=threshold, strong_share=strong_share, route_to=route_to)
-        return await self.astream_with(decision, messages, **kwargs)
-
-    def complete_with(self, decision: RoutingDecision, messages: Messages, **kwargs: Any) -> RoutedResponse:
-        """Call the model ``decision`` chose (integrations route first, then call)."""
+    def complete(self, messages: Messages, **kwargs: Any) -> RoutedResponse:
+        """Route and call, once: ``kwargs`` are the call's routing options (as :meth:`route`
+        takes them, plus ``mode``) and litellm's arguments (``tools``, ``temperature``, ...)."""
         import litellm
 
-        request = self._request(messages, kwargs, "complete_with")
+        options, call_kwargs = CallOptions.split(kwargs, "complete")
+        decision = self._route(messages, options)
+        request = self._request(messages, call_kwargs)
 
         def call(ticket: Ticket) -> RoutedResponse:
             response = litellm.completion(**request.for_model(ticket.model))
@@ -291,11 +256,13 @@ class RoutedClient:
 
         return self._attempt(decision, call)
 
-    async def acomplete_with(self, decision: RoutingDecision, messages: Messages, **kwargs: Any) -> RoutedResponse:
-        """Async :meth:`complete_with`."""
+    async def acomplete(self, messages: Messages, **kwargs: Any) -> RoutedResponse:
+        """Async :meth:`complete`."""
         import litellm
 
-        request = self._request(messages, kwargs, "acomplete_with")
+        options, call_kwargs = CallOptions.split(kwargs, "acomplete")
+        decision = await self._aroute(messages, options)
+        request = self._request(messages, call_kwargs)
 
         async def call(ticket: Ticket) -> RoutedResponse:
             response = await litellm.acompletion(**request.for_model(ticket.model))
@@ -303,11 +270,15 @@ class RoutedClient:
 
         return await self._aattempt(decision, call)
 
-    def stream_with(self, decision: RoutingDecision, messages: Messages, **kwargs: Any) -> RoutedStream:
-        """Stream from the model ``decision`` chose; a failure before the first content may fall back."""
+    def stream(self, messages: Messages, **kwargs: Any) -> RoutedStream:
+        """Route and stream the answer (``kwargs`` as in :meth:`complete`); the stream's
+        ``decision`` is known before the first chunk, and a failure before the first
+        content may fall back."""
         import litellm
 
-        request = self._request(messages, kwargs, "stream_with", stream=True)
+        options, call_kwargs = CallOptions.split(kwargs, "stream")
+        decision = self._route(messages, options)
+        request = self._request(messages, call_kwargs, stream=True)
 
         def call(ticket: Ticket) -> RoutedStream:
             chunks = litellm.completion(**request.for_model(ticket.model))
@@ -315,11 +286,13 @@ class RoutedClient:
 
         return self._attempt(decision, call)
 
-    async def astream_with(self, decision: RoutingDecision, messages: Messages, **kwargs: Any) -> AsyncRoutedStream:
-        """Async :meth:`stream_with`."""
+    async def astream(self, messages: Messages, **kwargs: Any) -> AsyncRoutedStream:
+        """Async :meth:`stream`: ``async for chunk in await client.astream(...)``."""
         import litellm
 
-        request = self._request(messages, kwargs, "astream_with", stream=True)
+        options, call_kwargs = CallOptions.split(kwargs, "astream")
+        decision = await self._aroute(messages, options)
+        request = self._request(messages, call_kwargs, stream=True)
 
         async def call(ticket: Ticket) -> AsyncRoutedStream:
             chunks = await litellm.acompletion(**request.for_model(ticket.model))
@@ -375,10 +348,34 @@ class RoutedClient:
                 raise
         raise failures.error()
 
-    def _request(
-        self, messages: Messages, kwargs: Mapping[str, Any], method: str, *, stream: bool = False
-    ) -> _Request:
-        _reject_reserved(kwargs, method)
+    # -- deciding ------------------------------------------------------------------------------
+    def _route(self, messages: Messages, options: CallOptions) -> RoutingDecision:
+        scored, sticky_to = self._asked(messages, options)
+        if sticky_to is not None:
+            return self.router.route(scored, route_to=sticky_to).with_outcome(policy=STICKY_POLICY)
+        return self.router.route(
+            scored, threshold=options.threshold, strong_share=options.strong_share, route_to=options.route_to
+        )
+
+    async def _aroute(self, messages: Messages, options: CallOptions) -> RoutingDecision:
+        scored, sticky_to = self._asked(messages, options)
+        if sticky_to is not None:
+            return (await self.router.aroute(scored, route_to=sticky_to)).with_outcome(policy=STICKY_POLICY)
+        return await self.router.aroute(
+            scored, threshold=options.threshold, strong_share=options.strong_share, route_to=options.route_to
+        )
+
+    def _asked(self, messages: Messages, options: CallOptions) -> tuple[Messages, str | None]:
+        """What is scored (the call's ``scored_text``, an enclosing ``routing_text`` block's,
+        or the messages) and the model a tool loop sticks to (unless the call pins one)."""
+        if options.mode not in (None, "route"):
+            _unavailable_mode(options.mode)
+        scored = options.scored_text or scored_text_in_force() or messages
+        if options.sticky is None or options.route_to is not None:
+            return scored, None
+        return scored, sticky_target(options.sticky, by_model=self.fleet is not None)
+
+    def _request(self, messages: Messages, kwargs: Mapping[str, Any], *, stream: bool = False) -> _Request:
         return _Request(self._model_kwargs, _chat_messages(messages), kwargs, stream)
 
     def _masked(self, error: Exception) -> tuple[str, Exception]:
@@ -489,17 +486,19 @@ class _Request:
         return merged
 
 
-_RESERVED = {
-    "model": "pin a model with route_to= instead",
-    "messages": "pass the messages as the first argument",
-    "stream": "call RoutedClient.stream() or astream() to stream",
-}
+def _routing_only(options: Mapping[str, Any], method: str) -> CallOptions:
+    """The routing options of :meth:`RoutedClient.route`, which takes no litellm argument."""
+    routing, rest = CallOptions.split(options, method)
+    for name in rest:
+        raise ConfigurationError(name, f"not a routing option of {method}(); it takes {', '.join(CALL_OPTIONS)}")
+    return routing
 
 
-def _reject_reserved(kwargs: Mapping[str, Any], method: str) -> None:
-    """Refuse litellm arguments the client sets itself, rather than overriding them silently."""
-    for name in kwargs.keys() & _RESERVED.keys():
-        raise ConfigurationError(name, f"not an argument of {method}(): {_RESERVED[name]}")
+def _unavailable_mode(mode: Mode) -> None:
+    raise ConfigurationError(
+        "mode", f"{mode!r} needs the cascade layer (a verifier of the cheap answer), which this version does "
+        "not have yet; use mode='route'"
+    )
 
 
 def _chat_messages(messages: Messages) -> list[Mapping[str, Any]]:

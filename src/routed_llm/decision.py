@@ -20,7 +20,7 @@ class RoutingDecision:
     behind its reader's back.
     """
 
-    router: str
+    scorer: str
     """Name of the scorer that produced :attr:`score`."""
     score: float
     """The scorer's probability that the strong model is needed."""
@@ -40,6 +40,11 @@ class RoutingDecision:
     """USD cost of the call from the price map, ``None`` while unknown or unpriced."""
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Policy-specific details (for example every candidate's predicted quality)."""
+
+    @property
+    def router(self) -> str:
+        """The scorer's name, under the field's former name (kept for compatibility)."""
+        return self.scorer
 
     @property
     def fallback(self) -> bool:
@@ -70,7 +75,9 @@ class RoutingDecision:
         data = dict(vars(self))  # the fields: a plain frozen dataclass keeps nothing else there
         data["extra"] = dict(self.extra)
         data["fallback"] = self.fallback
+        data["router"] = self.scorer  # the key's former name, kept for readers of older metadata
         return data
 
 
 _FIELD_NAMES: tuple[str, ...] = tuple(item.name for item in fields(RoutingDecision))
+

@@ -1,12 +1,12 @@
-"""What the LangChain and LlamaIndex adapters share, so that both route alike.
+"""What the LangChain and LlamaIndex adapters share, so that both translate alike.
 
-Each framework adapter translates its own message and response types; everything about
-routing that is not translation lives here, once: turning the adapter's fields into a
-:class:`~routed_llm.RoutedClient` (rebuilt when a field changes, so assignment and
-``model_copy`` take effect on the next call), splitting a call's keyword arguments into
-router options and litellm arguments, the sticky tool-loop rule, the text to score when
-a framework fills a template, secrets held out of fields' reprs, token usage, the
-``tool_choice`` spellings, and provider errors that keep their provider's type.
+Routing itself is the client's business: an adapter maps its fields onto a
+:class:`~routed_llm.RoutingConfig` (:func:`adapter_config`), its messages onto litellm's
+and the sticky rule's (:class:`~routed_llm.routing.sticky.Turn`), and calls the client
+once per framework call. What both adapters need beyond that lives here, once: the
+template variable holding the question to score, secrets held out of fields' reprs,
+token usage, the ``tool_choice`` spellings, and provider errors that keep their
+provider's type.
 
 Nothing here imports LangChain or LlamaIndex (pydantic comes with litellm), and
 ``import routed_llm`` does not import this module.
@@ -17,47 +17,26 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import SecretStr
 
-from routed_llm.client import RoutedClient
-from routed_llm.decision import RoutingDecision
+from routed_llm.config import RoutingConfig
 from routed_llm.errors import ConfigurationError, ProviderError
-from routed_llm.pricing import ModelPrice
-from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, Messages, PromptView
-from routed_llm.routing.policy import RoutingPolicy
-from routed_llm.scorers.base import RouterScorer
 from routed_llm.secrets import is_secret_key
 
 __all__ = [
-    "DEFAULT_ROUTER",
-    "AdapterFields",
+    "ADAPTER_FIELDS",
     "QUESTION_VARIABLES",
-    "RESERVED_KWARGS",
     "ROUTING_KEY",
-    "ROUTING_OPTIONS",
-    "STICKY_POLICY",
-    "BuiltClient",
-    "RoutingSettings",
-    "Turn",
-    "adapter_settings",
-    "aroute",
-    "check_threshold_field",
+    "adapter_config",
     "conceal",
-    "pin_target",
+    "normalise_tool_choice",
     "provider_error",
     "provider_errors",
     "question_of",
     "reveal",
-    "route",
-    "routing_text",
-    "split_call_options",
-    "sticky_target",
     "token_usage",
-    "normalise_tool_choice",
     "without_secrets",
 ]
 
@@ -65,23 +44,9 @@ ROUTING_KEY = "routing"
 """Key of the decision in each framework's response metadata (``response_metadata``,
 ``additional_kwargs``, ``raw``)."""
 
-DEFAULT_ROUTER = "default"
-"""The router every entry point uses when none is given: the shipped default."""
-
-STICKY_POLICY = "sticky"
-"""Policy recorded when a tool result is answered by the model that asked for the tool
-(a user's pin records ``forced``)."""
-
-ROUTING_OPTIONS = ("threshold", "strong_share", "route_to")
-"""Call keyword arguments that steer the router instead of going to litellm."""
-
 QUESTION_VARIABLES = ("query_str", "question", "query", "input")
 """Template variables holding the user's question, in the order they are looked for:
 LlamaIndex's ``query_str`` first, then the names LangChain and most RAG prompts use."""
-
-RESERVED_KWARGS = frozenset({"model", "messages", "stream"})
-"""litellm arguments the router sets itself; a caller pins with ``route_to`` and streams with
-the framework's stream methods."""
 
 _PROVIDER_ATTRIBUTES = (
     "status_code", "llm_provider", "model", "code", "type", "param", "request_id", "num_retries", "max_retries",
@@ -90,236 +55,40 @@ _PROVIDER_ATTRIBUTES = (
 the ones code retries or branches on. Bodies, responses and debug text are left behind
 because a provider may echo the request's credentials in them."""
 
-_routing_text: ContextVar[str | None] = ContextVar("routed_llm_routing_text", default=None)
+ADAPTER_FIELDS = (
+    "strong", "weak", "scorer", "threshold", "strong_share", "cost_weight", "policies", "fallback", "prices",
+    "prompt_view", "max_prompt_chars",
+)
+"""The :class:`~routed_llm.RoutingConfig` options both adapters hold as fields of the same name."""
+
+_PROVIDER_FIELDS = (("api_key", "api_key"), ("api_base", "api_base"), ("timeout", "timeout"), ("max_retries", "num_retries"))
+"""Adapter fields named as the frameworks' own litellm classes name them, and litellm's names."""
 
 
-# -- settings -> client -------------------------------------------------------------------
-@dataclass(frozen=True)
-class RoutingSettings:
-    """What a client is built from, compared field by field to know when to rebuild.
+# -- fields -> configuration ------------------------------------------------------------------
+def adapter_config(fields: Any, shared: Mapping[str, Any], models: Sequence[str | Mapping[str, Any]] | None) -> RoutingConfig:
+    """The :class:`~routed_llm.RoutingConfig` an adapter's fields describe, secrets revealed.
 
-    Thresholds are not here: adapters pass them with each call, so changing one never
-    rebuilds the client (nor resets its usage ledger or its policies' state).
+    ``fields`` is the adapter (its :data:`ADAPTER_FIELDS`, ``strong_kwargs``, ``weak_kwargs``
+    and provider fields ``api_key``, ``api_base``, ``timeout``, ``max_retries``); ``shared``
+    its field of litellm arguments for both models (``model_kwargs``, ``additional_kwargs``),
+    which the named provider fields override; ``models`` its N candidates.
     """
-
-    strong: str | None = None
-    weak: str | None = None
-    router: str | RouterScorer | None = DEFAULT_ROUTER
-    models: Sequence[str | Mapping[str, Any]] | None = None
-    cost_weight: float = 0.0
-    prompt_view: PromptView = "last_user"
-    max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS
-    fallback: bool = False
-    prices: Mapping[str, ModelPrice] | None = None
-    policies: Sequence[RoutingPolicy] = ()
-    litellm_kwargs: Mapping[str, Any] = field(default_factory=dict)
-    strong_kwargs: Mapping[str, Any] = field(default_factory=dict)
-    weak_kwargs: Mapping[str, Any] = field(default_factory=dict)
-
-    def build(self) -> RoutedClient:
-        return RoutedClient(
-            self.strong,
-            self.weak,
-            self.router,
-            prompt_view=self.prompt_view,
-            max_prompt_chars=self.max_prompt_chars,
-            strong_kwargs=reveal(self.strong_kwargs),
-            weak_kwargs=reveal(self.weak_kwargs),
-            fallback=self.fallback,
-            prices=self.prices,
-            policies=self.policies,
-            models=None if self.models is None else [
-                reveal(item) if isinstance(item, Mapping) else item for item in self.models
-            ],
-            cost_weight=self.cost_weight,
-            **reveal(self.litellm_kwargs),
-        )
-
-
-class AdapterFields(Protocol):
-    """The fields both adapters name alike (see ``docs/options.md``)."""
-
-    strong: str | None
-    weak: str | None
-    router: str | RouterScorer | None
-    cost_weight: float
-    prompt_view: PromptView
-    max_prompt_chars: int | None
-    fallback: bool
-    prices: Mapping[str, ModelPrice] | None
-    policies: Sequence[RoutingPolicy]
-    strong_kwargs: Mapping[str, Any]
-    weak_kwargs: Mapping[str, Any]
-    api_key: SecretStr | None
-    api_base: str | None
-    timeout: float | None
-    max_retries: int | None
-
-
-def adapter_settings(
-    fields: AdapterFields, shared: Mapping[str, Any], models: Sequence[str | Mapping[str, Any]] | None
-) -> RoutingSettings:
-    """The settings an adapter's fields describe: ``shared`` is its field of litellm arguments
-    for both models (``model_kwargs``, ``additional_kwargs``), ``models`` its N candidates.
-    The named provider fields win over the same keys in ``shared``."""
-    if models is not None and (fields.strong is not None or fields.weak is not None):
-        raise ConfigurationError("models", "give either models=[...] or strong and weak, not both")
-    litellm_kwargs = dict(shared)
-    for key, value in (
-        ("api_key", fields.api_key),
-        ("api_base", fields.api_base),
-        ("timeout", fields.timeout),
-        ("num_retries", fields.max_retries),
-    ):
+    litellm_kwargs = reveal(shared)
+    for name, litellm_name in _PROVIDER_FIELDS:
+        value = getattr(fields, name)
         if value is not None:
-            litellm_kwargs[key] = value
-    return RoutingSettings(
-        strong=None if models is not None else fields.strong,
-        weak=None if models is not None else fields.weak,
-        router=fields.router,
-        models=models,
-        cost_weight=fields.cost_weight,
-        prompt_view=fields.prompt_view,
-        max_prompt_chars=fields.max_prompt_chars,
-        fallback=fields.fallback,
-        prices=fields.prices,
-        policies=tuple(fields.policies),
+            litellm_kwargs[litellm_name] = value.get_secret_value() if isinstance(value, SecretStr) else value
+    return RoutingConfig(
+        **{name: getattr(fields, name) for name in ADAPTER_FIELDS},
+        models=None if models is None else [reveal(item) if isinstance(item, Mapping) else item for item in models],
         litellm_kwargs=litellm_kwargs,
-        strong_kwargs=fields.strong_kwargs,
-        weak_kwargs=fields.weak_kwargs,
+        strong_kwargs=reveal(fields.strong_kwargs),
+        weak_kwargs=reveal(fields.weak_kwargs),
     )
 
 
-@dataclass(frozen=True)
-class BuiltClient:
-    """A client and the settings it was built from.
-
-    Immutable, so an adapter replaces (never mutates) the one it holds: a ``model_copy``
-    starts with its original's client and rebuilds its own only when its settings differ.
-    """
-
-    settings: RoutingSettings
-    client: RoutedClient
-
-    @classmethod
-    def for_settings(cls, held: BuiltClient | None, settings: RoutingSettings) -> BuiltClient:
-        """``held`` when it was built from ``settings``, else a client built from them."""
-        if held is not None and held.settings == settings:
-            return held
-        return cls(settings, settings.build())
-
-
-def check_threshold_field(name: str, value: float | None) -> float | None:
-    """A threshold or strong share must lie in [0, 1]: scores are probabilities, so 0 sends
-    everything strong and ``strong_share=0`` everything weak; other values are typos."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-        raise ConfigurationError(name, f"must be a number between 0 and 1, got {value!r}")
-    return float(value)
-
-
-# -- per-call options ---------------------------------------------------------------------
-def split_call_options(
-    kwargs: Mapping[str, Any], defaults: Mapping[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A call's keyword arguments as (router options, litellm arguments).
-
-    Router options given with the call win over ``defaults`` (the adapter's fields, or a
-    LangChain ``configurable``); a call's ``threshold`` also replaces a default
-    ``strong_share`` and the other way round, since only one cut-off can apply.
-    """
-    reserved = sorted(RESERVED_KWARGS.intersection(kwargs))
-    if reserved:
-        raise ConfigurationError(
-            reserved[0], "is set by the router; pin a model with route_to=, stream with the framework's stream methods"
-        )
-    given = {key: kwargs[key] for key in ROUTING_OPTIONS if kwargs.get(key) is not None}
-    options = {key: value for key, value in defaults.items() if value is not None}
-    if "threshold" in given or "strong_share" in given:
-        options.pop("threshold", None)
-        options.pop("strong_share", None)
-    options.update(given)
-    for name in ("threshold", "strong_share"):
-        check_threshold_field(name, options.get(name))
-    litellm = {key: value for key, value in kwargs.items() if key not in ROUTING_OPTIONS}
-    return options, litellm
-
-
-def pin_target(value: str, strong: str | None, weak: str | None, *, field: str = "route_to") -> str:
-    """What ``route_to`` (or LangChain's ``model``) names, as the client takes it.
-
-    Between two models: ``"strong"``/``"weak"`` or either model string. Among N
-    candidates (no ``strong``/``weak``), a candidate's model or name, which the client checks.
-    """
-    if strong is None or weak is None:
-        return value
-    if value in ("strong", strong):
-        return "strong"
-    if value in ("weak", weak):
-        return "weak"
-    raise ConfigurationError(field, f"must be {strong!r}, {weak!r}, 'strong' or 'weak' to pin a model, got {value!r}")
-
-
-# -- sticky tool loops --------------------------------------------------------------------
-@dataclass(frozen=True)
-class Turn:
-    """The little of a framework message the sticky rule reads.
-
-    ``call_ids``: for an assistant turn, the tool calls it issued; for a tool turn, the
-    call it answers. ``routing``: the decision an assistant turn carries, if any.
-    """
-
-    role: str
-    call_ids: tuple[str, ...] = ()
-    routing: Mapping[str, Any] | None = None
-
-
-def sticky_target(turns: Sequence[Turn], *, by_model: bool) -> str | None:
-    """The model that must read the tool results ``turns`` end with, or ``None``.
-
-    The rule: when the history ends with tool results, the assistant turn just before
-    them issued the calls; if it carries a routing decision (and, where both sides name
-    call ids, issued one of the calls answered), its model answers next, because another
-    model may not read the first one's tool-call format. The role is returned between
-    two models, the model string among N (``by_model``), where a role names no single model.
-    """
-    if not turns or turns[-1].role != "tool":
-        return None
-    answered: set[str] = set()
-    index = len(turns) - 1
-    while index >= 0 and turns[index].role == "tool":
-        answered.update(turns[index].call_ids)
-        index -= 1
-    if index < 0 or turns[index].role != "assistant":
-        return None
-    issuer = turns[index]
-    if answered and issuer.call_ids and answered.isdisjoint(issuer.call_ids):
-        return None
-    routing = issuer.routing or {}
-    target = routing.get("model") if by_model else routing.get("role")
-    if by_model:
-        return target if isinstance(target, str) else None
-    return target if target in ("strong", "weak") else None
-
-
 # -- what is scored -----------------------------------------------------------------------
-@contextmanager
-def routing_text(text: str) -> Iterator[None]:
-    """Score ``text`` instead of the messages for the routed calls made inside the block.
-
-    Frameworks fill templates (retrieved context, instructions) around the user's
-    question; the router should judge the question. LlamaIndex's ``RoutedLLM.predict``
-    and kin use this with the template's question variable; LangChain users can wrap a
-    chain call in it. Context-local, so concurrent tasks and threads do not mix.
-    """
-    token = _routing_text.set(text)
-    try:
-        yield
-    finally:
-        _routing_text.reset(token)
-
-
 def question_of(variables: Mapping[str, Any]) -> str | None:
     """The user's question among a template's variables (:data:`QUESTION_VARIABLES`), if any."""
     for name in QUESTION_VARIABLES:
@@ -327,27 +96,6 @@ def question_of(variables: Mapping[str, Any]) -> str | None:
         if isinstance(value, str) and value.strip():
             return value
     return None
-
-
-def route(
-    client: RoutedClient, messages: Messages, options: Mapping[str, Any], sticky_to: str | None = None
-) -> RoutingDecision:
-    """The decision for one call: the scored text is :func:`routing_text`'s when set; a
-    sticky tool loop (``sticky_to``) pins the model unless the call pinned one itself."""
-    scored = _routing_text.get() or messages
-    if sticky_to is not None and "route_to" not in options:
-        return client.route(scored, route_to=sticky_to).with_outcome(policy=STICKY_POLICY)
-    return client.route(scored, **options)
-
-
-async def aroute(
-    client: RoutedClient, messages: Messages, options: Mapping[str, Any], sticky_to: str | None = None
-) -> RoutingDecision:
-    """Async :func:`route`."""
-    scored = _routing_text.get() or messages
-    if sticky_to is not None and "route_to" not in options:
-        return (await client.aroute(scored, route_to=sticky_to)).with_outcome(policy=STICKY_POLICY)
-    return await client.aroute(scored, **options)
 
 
 # -- secrets ------------------------------------------------------------------------------

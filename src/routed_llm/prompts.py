@@ -8,12 +8,14 @@ point (client, CLI, framework integrations) shares.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Literal, get_args
 
 from routed_llm.errors import ConfigurationError, InvalidPromptError
 
-__all__ = ["DEFAULT_MAX_PROMPT_CHARS", "Messages", "PromptView", "prompt_text"]
+__all__ = ["DEFAULT_MAX_PROMPT_CHARS", "Messages", "PromptView", "prompt_text", "routing_text", "scored_text_in_force"]
 
 PromptView = Literal["last_user", "first_user", "all_user", "conversation"]
 """Which turns the scorer sees.
@@ -35,6 +37,7 @@ DEFAULT_MAX_PROMPT_CHARS = 4096
 _SKIPPED_ROLES = frozenset({"tool", "function", "ipython"})
 _VIEWS: tuple[str, ...] = get_args(PromptView)
 _ELLIPSIS = "\n…\n"
+_routing_text: ContextVar[str | None] = ContextVar("routed_llm_routing_text", default=None)
 
 
 def prompt_text(
@@ -59,6 +62,28 @@ def prompt_text(
     else:
         text = _select(_parse(messages), view)
     return _truncate(_clean(text), max_chars)
+
+
+@contextmanager
+def routing_text(text: str) -> Iterator[None]:
+    """Score ``text`` instead of the messages for the routed calls made inside the block.
+
+    Frameworks fill templates (retrieved context, instructions) around the user's
+    question; the router should judge the question. LlamaIndex's ``RoutedLLM.predict``
+    and kin use this with the template's question variable; LangChain users can wrap a
+    chain call in it. A call's own ``scored_text=`` wins. Context-local, so concurrent
+    tasks and threads do not mix.
+    """
+    token = _routing_text.set(text)
+    try:
+        yield
+    finally:
+        _routing_text.reset(token)
+
+
+def scored_text_in_force() -> str | None:
+    """The text :func:`routing_text` set for the current context, if any."""
+    return _routing_text.get()
 
 
 def _parse(messages: Any) -> list[tuple[str, str]]:

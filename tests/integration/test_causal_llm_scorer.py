@@ -142,7 +142,7 @@ def test_concurrency_is_bounded() -> None:
 
 
 async def test_routed_client_awaits_ascore(provider: FakeProvider) -> None:
-    client = RoutedClient("openai/strong", "openai/weak", router=make_scorer(provider), threshold=0.5,
+    client = RoutedClient("openai/strong", "openai/weak", scorer=make_scorer(provider), threshold=0.5,
                           api_base=provider.base_url, api_key="k")
     reply = await client.acomplete("prove that there are infinitely many primes")
     assert reply.decision.role == "strong"

@@ -35,9 +35,17 @@ def test_route_arguments_and_json() -> None:
 
 
 def test_route_reads_stdin_lines() -> None:
-    result = run("route", "--threshold", "1.01", stdin="first\n\nsecond\n")
+    result = run("route", "--threshold", "1", stdin="first\n\nsecond\n")
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 2 and result.stdout.startswith("weak")
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1", "nan"])
+def test_route_refuses_a_threshold_outside_zero_to_one(value: str) -> None:
+    """Issue 24: the CLI applies the one range rule the client and the adapters apply."""
+    result = run("route", "hello", "--threshold", value, "--router", "random")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "threshold: must be a number between 0 and 1" in result.stderr
 
 
 def test_calibrate_from_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -89,7 +97,7 @@ def test_a_provider_error_is_printed_once() -> None:
         "from routed_llm.testing import FakeProvider, FakeScorer\n"
         "with FakeProvider() as fake:\n"
         "    fake.fail_next('small', status=500, times=5)\n"
-        "    client = RoutedClient('openai/big', 'openai/small', router=FakeScorer(default=0.1), api_base=fake.base_url,\n"
+        "    client = RoutedClient('openai/big', 'openai/small', scorer=FakeScorer(default=0.1), api_base=fake.base_url,\n"
         "                          api_key='sk-test', num_retries=0)\n"
         "    try:\n"
         "        client.complete('hello')\n"

@@ -27,7 +27,7 @@ def make_client(provider: FakeProvider, **options: object) -> RoutedClient:
     settings: dict[str, object] = {
         "strong": "openai/big",
         "weak": "openai/small",
-        "router": "random",
+        "scorer": "random",
         "api_base": provider.base_url,
         "api_key": SECRET,
         "prices": PRICES,
@@ -36,19 +36,19 @@ def make_client(provider: FakeProvider, **options: object) -> RoutedClient:
     return RoutedClient(**settings)  # type: ignore[arg-type]
 
 
-def test_acceptance_threshold_zero_calls_strong_and_above_one_calls_weak(provider: FakeProvider) -> None:
+def test_acceptance_threshold_zero_calls_strong_and_one_calls_weak(provider: FakeProvider) -> None:
     reply = make_client(provider, threshold=0.0).complete(HI)
     assert provider.models_called() == ["big"]
     assert reply.decision.model == "openai/big" and 0.0 <= reply.decision.score <= 1.0
     assert reply.content == "Answer from big."
 
-    reply = make_client(provider, threshold=1.01).complete(HI)
+    reply = make_client(provider, threshold=1.0).complete(HI)
     assert provider.models_called() == ["big", "small"]
     assert reply.decision.model == "openai/small" and reply.decision.role == "weak"
 
 
 def test_decision_carries_score_threshold_latency_and_cost(provider: FakeProvider) -> None:
-    client = make_client(provider, router=FakeScorer({"prove": 0.9}, default=0.1), threshold=0.5)
+    client = make_client(provider, scorer=FakeScorer({"prove": 0.9}, default=0.1), threshold=0.5)
     hard = client.complete([{"role": "user", "content": "prove the theorem"}])
     easy = client.complete(HI)
     assert (hard.decision.model, easy.decision.model) == ("openai/big", "openai/small")
@@ -60,7 +60,7 @@ def test_decision_carries_score_threshold_latency_and_cost(provider: FakeProvide
 
 
 def test_per_call_threshold_and_forced_route(provider: FakeProvider) -> None:
-    client = make_client(provider, router=FakeScorer(default=0.4), threshold=0.5)
+    client = make_client(provider, scorer=FakeScorer(default=0.4), threshold=0.5)
     assert client.complete(HI).decision.role == "weak"
     assert client.complete(HI, threshold=0.3).decision.role == "strong"
     forced = client.complete(HI, route_to="strong")
@@ -79,7 +79,7 @@ def test_strong_share_uses_the_scorers_calibration(provider: FakeProvider) -> No
 
 
 def test_accounting_and_always_strong_saving(provider: FakeProvider) -> None:
-    client = make_client(provider, router=FakeScorer({"hard": 0.9}, default=0.1))
+    client = make_client(provider, scorer=FakeScorer({"hard": 0.9}, default=0.1))
     replies = [client.complete([{"role": "user", "content": text}]) for text in ("hard one", "easy", "easy too")]
     report = client.usage()
     assert report.calls == 3
@@ -91,7 +91,7 @@ def test_accounting_and_always_strong_saving(provider: FakeProvider) -> None:
 
 
 def test_litellm_price_map_prices_known_models(provider: FakeProvider) -> None:
-    client = RoutedClient("openai/gpt-4o", "openai/gpt-4o-mini", threshold=1.01,
+    client = RoutedClient("openai/gpt-4o", "openai/gpt-4o-mini", threshold=1.0,
                           api_base=provider.base_url, api_key="k")
     reply = client.complete(HI)
     assert reply.decision.cost is not None and reply.decision.cost > 0
@@ -120,7 +120,7 @@ def test_tools_and_options_pass_through(provider: FakeProvider) -> None:
 
 def test_response_format_passes_through(provider: FakeProvider) -> None:
     schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
-    reply = make_client(provider, threshold=1.01).complete(
+    reply = make_client(provider, threshold=1.0).complete(
         HI, response_format={"type": "json_schema", "json_schema": {"name": "r", "schema": schema}}
     )
     assert json.loads(reply.content) == {"n": 3}
@@ -138,7 +138,7 @@ def test_stream_yields_chunks_and_settles_cost(provider: FakeProvider) -> None:
 
 
 async def test_acomplete_and_astream(provider: FakeProvider) -> None:
-    client = make_client(provider, router=FakeScorer(default=0.6), threshold=0.5)
+    client = make_client(provider, scorer=FakeScorer(default=0.6), threshold=0.5)
     reply = await client.acomplete(HI)
     assert reply.decision.model == "openai/big" and reply.content == "Answer from big."
     stream = await client.astream(HI, threshold=0.9)
@@ -179,7 +179,7 @@ async def test_fallback_to_the_other_model_is_recorded(provider: FakeProvider) -
 
 
 def test_stream_failure_midway_is_an_error_not_a_short_answer(provider: FakeProvider) -> None:
-    client = make_client(provider, router=FakeScorer(default=0.9), threshold=0.5, num_retries=0)
+    client = make_client(provider, scorer=FakeScorer(default=0.9), threshold=0.5, num_retries=0)
     provider.responder = None
     provider.fail_next("big", status=200, content="one two three four five", fail_after_chunks=2)
     with pytest.raises(ProviderError, match="mid-stream"):

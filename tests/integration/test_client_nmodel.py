@@ -28,7 +28,7 @@ def candidates() -> list[dict[str, object]]:
 
 
 def client_for(provider: FakeProvider, **options: object) -> RoutedClient:
-    return RoutedClient(models=candidates(), router=keyword_quality(), api_base=provider.base_url,
+    return RoutedClient(models=candidates(), scorer=keyword_quality(), api_base=provider.base_url,
                         api_key="k", num_retries=0, **options)
 
 
@@ -47,7 +47,7 @@ def test_each_prompt_goes_to_its_best_value_candidate(provider: FakeProvider) ->
     assert set(decision.extra["candidates"]) == set(MODELS)
     assert decision.extra["ranking"] == ["openai/coder", "openai/big", "openai/tiny"]
     assert decision.to_dict()["extra"]["cost_weight"] == 20.0
-    assert repr(client).startswith(f"RoutedClient(models={MODELS!r}, router='fake_quality', cost_weight=20.0")
+    assert repr(client).startswith(f"RoutedClient(models={MODELS!r}, scorer='fake_quality', cost_weight=20.0")
     assert "'k'" not in repr(client)  # the API key stays redacted
 
 
@@ -98,7 +98,7 @@ def test_prices_from_the_price_map_when_no_cost_is_given(provider: FakeProvider)
     client = RoutedClient(
         models=[{"model": "openai/big", "name": "big"}, {"model": "openai/tiny", "name": "tiny"},
                 {"model": "openai/coder", "name": "coder"}],
-        router=keyword_quality(), cost_weight=1000.0, api_base=provider.base_url, api_key="k",
+        scorer=keyword_quality(), cost_weight=1000.0, api_base=provider.base_url, api_key="k",
         prices={"openai/big": ModelPrice(1e-5, 1e-5), "openai/tiny": ModelPrice(1e-8, 1e-8),
                 "openai/coder": ModelPrice(1e-6, 1e-6)},
     )
@@ -111,21 +111,21 @@ def test_prices_from_the_price_map_when_no_cost_is_given(provider: FakeProvider)
 
 def test_configuration_errors_name_the_field() -> None:
     with pytest.raises(ConfigurationError, match="models"):
-        RoutedClient("openai/big", "openai/tiny", models=MODELS, router=keyword_quality())
+        RoutedClient("openai/big", "openai/tiny", models=MODELS, scorer=keyword_quality())
     with pytest.raises(ConfigurationError, match="router"):
-        RoutedClient(models=MODELS, router=FakeScorer())
+        RoutedClient(models=MODELS, scorer=FakeScorer())
     with pytest.raises(ConfigurationError, match="models"):
-        RoutedClient(models=["openai/big", "openai/x"], router=keyword_quality())
+        RoutedClient(models=["openai/big", "openai/x"], scorer=keyword_quality())
     with pytest.raises(ConfigurationError, match="models"):
-        RoutedClient(models=["openai/big"], router=keyword_quality())
+        RoutedClient(models=["openai/big"], scorer=keyword_quality())
     with pytest.raises(ConfigurationError, match="threshold"):
-        RoutedClient(models=candidates(), router=keyword_quality(), threshold=0.5)
+        RoutedClient(models=candidates(), scorer=keyword_quality(), threshold=0.5)
     with pytest.raises(ConfigurationError, match="cost_weight"):
-        RoutedClient(models=candidates(), router=keyword_quality(), cost_weight=-1)
+        RoutedClient(models=candidates(), scorer=keyword_quality(), cost_weight=-1)
     with pytest.raises(ConfigurationError, match="strong"):
-        RoutedClient(router="random")
+        RoutedClient(scorer="random")
     with pytest.raises(ConfigurationError, match="target_cost"):
-        RoutedClient("openai/big", "openai/tiny", router="random").set_target_cost(["x"], 0.1)
+        RoutedClient("openai/big", "openai/tiny", scorer="random").set_target_cost(["x"], 0.1)
 
 
 def test_intent_routes_send_each_domain_to_its_expert(provider: FakeProvider, tmp_path: Path) -> None:
@@ -138,7 +138,7 @@ def test_intent_routes_send_each_domain_to_its_expert(provider: FakeProvider, tm
     )
     router = IntentRouter.from_file(routes, encoder="hashing")
     client = RoutedClient(models=[{"model": model, "name": route} for route, model in router.route_models_.items()],
-                          router=router, api_base=provider.base_url, api_key="k", num_retries=0)
+                          scorer=router, api_base=provider.base_url, api_key="k", num_retries=0)
     assert client.complete("write a python function to add").decision.model == "openai/coder"
     decision = client.complete("solve the equation for y").decision
     assert decision.model == "openai/big" and set(decision.extra["candidates"]) == {

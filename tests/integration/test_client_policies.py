@@ -15,7 +15,7 @@ HARD = [{"role": "user", "content": "hard question"}]
 
 def client_with(provider: FakeProvider, *policies: object, **options: object) -> RoutedClient:
     return RoutedClient(
-        "openai/big", "openai/small", router=FakeScorer({"hard": 0.9}, default=0.1), threshold=0.5,
+        "openai/big", "openai/small", scorer=FakeScorer({"hard": 0.9}, default=0.1), threshold=0.5,
         api_base=provider.base_url, api_key="k", num_retries=0, policies=policies,  # type: ignore[arg-type]
         prices={"openai/big": ModelPrice(1e-3, 1e-3), "openai/small": ModelPrice(1e-5, 1e-5)}, **options,
     )

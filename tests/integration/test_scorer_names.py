@@ -40,14 +40,14 @@ def test_every_listed_name_works_or_fails_at_construction_saying_what_to_do(
 ) -> None:
     entry = available_scorers()[name]
     if entry.ready:
-        client = RoutedClient("openai/big", "openai/small", router=name)
+        client = RoutedClient("openai/big", "openai/small", scorer=name)
         assert client.scorer.name == name
         if name in OFFLINE_READY:
             assert main(["route", "--scorer", name, "hello there"]) == 0
             assert capsys.readouterr().out.split()[0] in {"strong", "weak"}
         return
     with pytest.raises(ConfigurationError, match=f"'{name}' must be trained before use") as caught:
-        RoutedClient("openai/big", "openai/small", router=name)
+        RoutedClient("openai/big", "openai/small", scorer=name)
     assert "DIR" in str(caught.value) and caught.value.field == "router"
     assert main(["route", "--router", name, "hello there"]) == 1
     error = capsys.readouterr().err
@@ -64,7 +64,7 @@ def test_an_untrained_name_prints_no_traceback() -> None:
 def test_the_default_reports_itself_as_default_everywhere(capsys: pytest.CaptureFixture[str]) -> None:
     client = RoutedClient("openai/big", "openai/small")
     assert client.route("hello").router == "default"
-    assert "router='default'" in repr(client)
+    assert "scorer='default'" in repr(client)
     assert resolve_scorer(None).name == resolve_scorer("default").name == "default"
     prompts = "\n".join(f"question {i}: what is {i} + {i}?" for i in range(50))
     result = subprocess.run([sys.executable, "-m", "routed_llm", "calibrate", "--strong-share", "0.3", "--json"],
@@ -74,4 +74,4 @@ def test_the_default_reports_itself_as_default_everywhere(capsys: pytest.Capture
 
 def test_blend_says_what_to_use_instead() -> None:
     with pytest.raises(ConfigurationError, match="for the shipped blend use 'default'"):
-        RoutedClient("openai/big", "openai/small", router="blend")
+        RoutedClient("openai/big", "openai/small", scorer="blend")

@@ -45,7 +45,7 @@ def test_train_golden_then_route_with_the_artifact(tmp_path: Path, capsys: pytes
     decisions = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [d["role"] for d in decisions] == ["strong", "weak"]
 
-    client = RoutedClient("openai/big", "openai/small", router=str(out), strong_share=0.5)
+    client = RoutedClient("openai/big", "openai/small", scorer=str(out), strong_share=0.5)
     assert isinstance(client.scorer, LexicalScorer)
     assert client.route("derive the integral 7").role == "strong"
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from routed_llm import InvalidPromptError, RandomScorer, RoutedClient
 from routed_llm.testing import FakeProvider
 
-ROUTER = RoutedClient("openai/big", "openai/small", router=RandomScorer(), threshold=0.5)
+ROUTER = RoutedClient("openai/big", "openai/small", scorer=RandomScorer(), threshold=0.5)
 
 
 @pytest.mark.parametrize(
@@ -42,7 +42,7 @@ def test_bad_input_is_a_typed_error(messages: Any) -> None:
 
 
 def test_a_megabyte_prompt_is_routed_and_sent_whole(provider: FakeProvider) -> None:
-    client = RoutedClient("openai/big", "openai/small", router="random", threshold=1.01,
+    client = RoutedClient("openai/big", "openai/small", scorer="random", threshold=1.0,
                           api_base=provider.base_url, api_key="k")
     reply = client.complete([{"role": "user", "content": "y" * 1_000_000}])
     assert reply.decision.model == "openai/small"

@@ -27,7 +27,7 @@ class Interrupted(BaseException):
 def guarded(provider: FakeProvider) -> tuple[RoutedClient, ConcurrencyCap, SpendBudget]:
     cap, budget = ConcurrencyCap(1), SpendBudget(usd=1.0)
     client = RoutedClient(
-        "openai/big", "openai/small", router=FakeScorer(default=0.9), threshold=0.5, api_base=provider.base_url,
+        "openai/big", "openai/small", scorer=FakeScorer(default=0.9), threshold=0.5, api_base=provider.base_url,
         api_key="k", num_retries=0, policies=[cap, budget],
         prices={"openai/big": ModelPrice(1e-3, 1e-3), "openai/small": ModelPrice(1e-5, 1e-5)},
     )
@@ -112,7 +112,7 @@ def test_a_sync_stream_interrupted_between_chunks_returns_its_slot_and_reservati
 def test_sync_streams_closed_or_dropped_after_one_chunk_return_their_slots(provider: FakeProvider) -> None:
     provider.responder = lambda body: FakeReply(content="one two three four")
     cap = ConcurrencyCap(2)
-    client = RoutedClient("openai/big", "openai/small", router=FakeScorer(default=0.9), api_base=provider.base_url,
+    client = RoutedClient("openai/big", "openai/small", scorer=FakeScorer(default=0.9), api_base=provider.base_url,
                           api_key="k", policies=[cap])
     closed = client.stream(HI)
     next(iter(closed))
@@ -137,7 +137,7 @@ def test_sync_streams_closed_or_dropped_after_one_chunk_return_their_slots(provi
 async def test_async_streams_closed_or_dropped_after_one_chunk_return_their_slots(provider: FakeProvider) -> None:
     provider.responder = lambda body: FakeReply(content="one two three four")
     cap = ConcurrencyCap(2)
-    client = RoutedClient("openai/big", "openai/small", router=FakeScorer(default=0.9), api_base=provider.base_url,
+    client = RoutedClient("openai/big", "openai/small", scorer=FakeScorer(default=0.9), api_base=provider.base_url,
                           api_key="k", policies=[cap])
     closed = await client.astream(HI)
     await closed.__anext__()

@@ -11,7 +11,7 @@ HI = [{"role": "user", "content": "hi"}]
 
 
 def client(provider: FakeProvider, **options: object) -> RoutedClient:
-    settings: dict[str, object] = {"router": FakeScorer(default=0.9), "threshold": 0.5,
+    settings: dict[str, object] = {"scorer": FakeScorer(default=0.9), "threshold": 0.5,
                                    "api_base": provider.base_url, "api_key": "k"}
     settings.update(options)
     return RoutedClient("openai/big", "openai/small", **settings)  # type: ignore[arg-type]

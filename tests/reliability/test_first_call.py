@@ -11,7 +11,7 @@ _PROBE = """
 import sys, threading
 import routed_llm
 assert "litellm" not in sys.modules, "import routed_llm imported litellm"
-routed_llm.RoutedClient("openai/a", "openai/b", router="random")
+routed_llm.RoutedClient("openai/a", "openai/b", scorer="random")
 importing = [t for t in threading.enumerate() if t.name == "routed-llm-import-litellm"]
 assert importing, "building a client started no background import"
 importing[0].join()

@@ -18,7 +18,7 @@ SECRET = "sk-live-0123456789abcdefSECRET"
 
 
 def client(provider: FakeProvider, **options: Any) -> RoutedClient:
-    settings: dict[str, Any] = {"router": FakeScorer(default=0.9), "threshold": 0.5, "api_base": provider.base_url,
+    settings: dict[str, Any] = {"scorer": FakeScorer(default=0.9), "threshold": 0.5, "api_base": provider.base_url,
                                 "api_key": "k", "num_retries": 0}
     settings.update(options)
     return RoutedClient("openai/big", "openai/small", **settings)
@@ -41,7 +41,7 @@ def test_reserved_call_arguments_are_a_typed_error_naming_what_to_use(
 @pytest.mark.parametrize("name", ["stream", "model", "messages"])
 def test_reserved_arguments_are_refused_when_the_client_is_built(name: str) -> None:
     with pytest.raises(ConfigurationError, match=f"^{name}: not an argument of RoutedClient"):
-        RoutedClient("openai/big", "openai/small", router="random", **{name: "x"})
+        RoutedClient("openai/big", "openai/small", scorer="random", **{name: "x"})
 
 
 async def test_reserved_call_arguments_are_refused_by_the_async_methods_too(provider: FakeProvider) -> None:

@@ -28,7 +28,7 @@ def expected_model(prompt: str) -> str:
 async def test_langchain_thousand_concurrent_ainvoke(provider: FakeProvider) -> None:
     calibrator = OnlineCalibrator(0.5, window=N + 1, min_samples=N + 1)  # observes every call, never acts
     model = RoutedChatModel(
-        strong="openai/big", weak="openai/small", router=FakeScorer({"hard": 0.9}, default=0.1), threshold=0.5,
+        strong="openai/big", weak="openai/small", scorer=FakeScorer({"hard": 0.9}, default=0.1), threshold=0.5,
         api_base=provider.base_url, api_key="k", prices=PRICES, policies=[calibrator],
     )
     texts = prompts()
@@ -48,7 +48,7 @@ async def test_langchain_thousand_concurrent_ainvoke(provider: FakeProvider) -> 
 
 async def test_llamaindex_thousand_concurrent_achat(provider: FakeProvider) -> None:
     llm = RoutedLLM(
-        strong="openai/big", weak="openai/small", router=FakeScorer({"hard": 0.9}, default=0.1), threshold=0.5,
+        strong="openai/big", weak="openai/small", scorer=FakeScorer({"hard": 0.9}, default=0.1), threshold=0.5,
         api_base=provider.base_url, api_key="k", prices=PRICES,
     )
     texts = prompts()

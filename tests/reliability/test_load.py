@@ -15,7 +15,7 @@ async def test_a_thousand_concurrent_calls(provider: FakeProvider) -> None:
     scorer = FakeScorer({"hard": 0.8}, default=0.2)
     calibrator = OnlineCalibrator(0.5, window=N + 1, min_samples=N + 1)  # observes every call, never acts
     client = RoutedClient(
-        "openai/big", "openai/small", router=scorer, threshold=0.5, api_base=provider.base_url, api_key="k",
+        "openai/big", "openai/small", scorer=scorer, threshold=0.5, api_base=provider.base_url, api_key="k",
         prices={"openai/big": ModelPrice(2e-6, 4e-6), "openai/small": ModelPrice(1e-7, 2e-7)},
         policies=[calibrator],
     )

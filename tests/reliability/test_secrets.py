@@ -21,7 +21,7 @@ def test_planted_key_stays_out_of_everything(provider: FakeProvider, caplog: pyt
                                              tmp_path: Path) -> None:
     caplog.set_level(logging.DEBUG)
     client = RoutedClient(
-        "openai/big", "openai/small", router="random", threshold=0.0, fallback=True, num_retries=0,
+        "openai/big", "openai/small", scorer="random", threshold=0.0, fallback=True, num_retries=0,
         api_base=provider.base_url, api_key=PLANTED,
         weak_kwargs={"extra_headers": {"X-Api-Key": PLANTED}},
     )
@@ -147,7 +147,7 @@ def _texts_reachable_from(error: BaseException) -> list[str]:
 def test_the_masked_cause_carries_no_key_in_its_http_exchange(provider: FakeProvider) -> None:
     """litellm's exception holds the httpx request (``Authorization: Bearer <key>``) and the
     response whose body echoed the key; the copy keeps both, masked, for handlers that read them."""
-    client = RoutedClient("openai/big", "openai/small", router="random", threshold=0.0, num_retries=0,
+    client = RoutedClient("openai/big", "openai/small", scorer="random", threshold=0.0, num_retries=0,
                           api_base=provider.base_url, api_key=PLANTED)
     provider.fail_next("big", status=429, error_message=f"slow down {PLANTED}")
     with pytest.raises(ProviderError) as info:

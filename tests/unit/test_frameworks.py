@@ -13,25 +13,19 @@ import openai
 import pytest
 from pydantic import SecretStr
 
-from routed_llm import ConfigurationError, ProviderError
+from routed_llm import ConfigurationError, ProviderError, RoutedClient
 from routed_llm.frameworks import (
-    STICKY_POLICY,
-    BuiltClient,
-    RoutingSettings,
-    Turn,
+    adapter_config,
     conceal,
     normalise_tool_choice,
-    pin_target,
     provider_error,
     question_of,
     reveal,
-    route,
-    routing_text,
-    split_call_options,
-    sticky_target,
     token_usage,
     without_secrets,
 )
+from routed_llm.prompts import routing_text
+from routed_llm.routing.sticky import STICKY_POLICY, Turn, sticky_target
 from routed_llm.testing import FakeScorer
 
 SECRET = "sk-kit-secret-0123456789"
@@ -46,22 +40,26 @@ def test_the_kit_imports_no_framework() -> None:
     assert done.stdout.strip() == "False"
 
 
-# -- settings -> client -----------------------------------------------------------------------
-def test_a_client_is_rebuilt_only_when_its_settings_change() -> None:
-    scorer = FakeScorer()
-    built = BuiltClient.for_settings(None, RoutingSettings("openai/a", "openai/b", scorer, litellm_kwargs={"api_key": SECRET}))
-    same = BuiltClient.for_settings(built, RoutingSettings("openai/a", "openai/b", scorer, litellm_kwargs={"api_key": SECRET}))
-    assert same is built
-    changed = BuiltClient.for_settings(built, RoutingSettings("openai/a", "openai/c", scorer, litellm_kwargs={"api_key": SECRET}))
-    assert changed is not built and changed.client.weak == "openai/c"
+# -- fields -> configuration --------------------------------------------------------------------
+def _fields(**changes: Any) -> SimpleNamespace:
+    """An adapter's fields, as both adapters name them."""
+    values: dict[str, Any] = {
+        "strong": "openai/a", "weak": "openai/b", "scorer": FakeScorer(), "threshold": None, "strong_share": None,
+        "cost_weight": 0.0, "policies": [], "fallback": False, "prices": None, "prompt_view": "last_user",
+        "max_prompt_chars": 4096, "strong_kwargs": {}, "weak_kwargs": {}, "api_key": None, "api_base": None,
+        "timeout": None, "max_retries": None,
+    }
+    return SimpleNamespace(**{**values, **changes})
 
 
 def test_concealed_secrets_reach_the_client_revealed() -> None:
-    settings = RoutingSettings("openai/a", "openai/b", FakeScorer(), litellm_kwargs=conceal({"api_key": SECRET}),
-                               weak_kwargs=conceal({"extra_headers": {"Authorization": f"Bearer {SECRET}"}}))
-    client = settings.build()
-    assert client.litellm_kwargs("strong") == {"api_key": "**********"}
-    assert SECRET not in repr(settings) and SECRET not in repr(client)
+    fields = _fields(api_key=SecretStr(SECRET), max_retries=2,
+                     weak_kwargs=conceal({"extra_headers": {"Authorization": f"Bearer {SECRET}"}}))
+    config = adapter_config(fields, conceal({"seed": 7, "api_key": "overridden"}), None)
+    assert config.litellm_kwargs == {"seed": 7, "api_key": SECRET, "num_retries": 2}
+    client = RoutedClient.from_config(config)
+    assert client.litellm_kwargs("strong") == {"seed": 7, "api_key": "**********", "num_retries": 2}
+    assert SECRET not in repr(config) and SECRET not in repr(client)
 
 
 def test_conceal_reveal_and_without_secrets() -> None:
@@ -70,31 +68,6 @@ def test_conceal_reveal_and_without_secrets() -> None:
     assert isinstance(hidden["api_key"], SecretStr) and SECRET not in repr(hidden)
     assert reveal(hidden) == values
     assert without_secrets(hidden) == {"seed": 7, "extra_headers": {"X-Team": "a"}}
-
-
-# -- per-call options ---------------------------------------------------------------------------
-def test_call_options_win_over_defaults_and_the_rest_goes_to_litellm() -> None:
-    options, rest = split_call_options({"threshold": 0.2, "temperature": 0.1}, {"threshold": 0.5, "strong_share": None})
-    assert options == {"threshold": 0.2} and rest == {"temperature": 0.1}
-    options, _ = split_call_options({"strong_share": 0.3}, {"threshold": 0.5})
-    assert options == {"strong_share": 0.3}  # one cut-off only: the call's replaces the default threshold
-    options, _ = split_call_options({"route_to": "weak"}, {"threshold": 0.5})
-    assert options == {"threshold": 0.5, "route_to": "weak"}
-
-
-@pytest.mark.parametrize(("kwargs", "field"), [({"threshold": 2}, "threshold"), ({"strong_share": -0.1}, "strong_share"),
-                                               ({"messages": []}, "messages"), ({"stream": True}, "stream")])
-def test_bad_call_options_name_the_argument(kwargs: dict[str, Any], field: str) -> None:
-    with pytest.raises(ConfigurationError, match=f"^{field}: "):
-        split_call_options(kwargs, {})
-
-
-def test_pin_target_between_two_models_and_among_n() -> None:
-    assert pin_target("openai/a", "openai/a", "openai/b") == "strong"
-    assert pin_target("weak", "openai/a", "openai/b") == "weak"
-    assert pin_target("coder", None, None) == "coder"  # N candidates: the client checks names
-    with pytest.raises(ConfigurationError, match="^model: "):
-        pin_target("openai/z", "openai/a", "openai/b", field="model")
 
 
 # -- sticky rule ----------------------------------------------------------------------------
@@ -122,22 +95,25 @@ def test_sticky_target_by_model_names_the_candidate() -> None:
 
 
 def test_a_sticky_decision_has_its_own_policy_and_a_user_pin_wins() -> None:
-    client = RoutingSettings("openai/a", "openai/b", FakeScorer(default=0.1)).build()
-    sticky = route(client, "hello", {}, sticky_to="strong")
-    assert (sticky.policy, sticky.role) == (STICKY_POLICY, "strong")
-    assert route(client, "hello", {"route_to": "weak"}, sticky_to="strong").policy == "forced"
+    client = RoutedClient("openai/a", "openai/b", FakeScorer(default=0.1), threshold=0.3)
+    loop = [Turn("user"), Turn("assistant", ("c1",), {"role": "strong"}), Turn("tool", ("c1",))]
+    sticky = client.route("hello", sticky=loop)
+    assert (sticky.policy, sticky.role, sticky.threshold) == (STICKY_POLICY, "strong", 0.3)
+    assert client.route("hello", sticky=loop, route_to="weak").policy == "forced"
+    assert client.route("hello", sticky=loop[:2]).policy == "threshold"  # no tool result: the rule does not apply
 
 
 # -- what is scored -------------------------------------------------------------------------
 def test_routing_text_replaces_the_scored_text_inside_the_block_only() -> None:
     scorer = FakeScorer({"prove": 0.9}, default=0.1)
-    client = RoutingSettings("openai/a", "openai/b", scorer).build()
+    client = RoutedClient("openai/a", "openai/b", scorer)
     filled = [{"role": "user", "content": "Context: prove lemma 3 ... Question: hi"}]
-    assert route(client, filled, {}).role == "strong"
+    assert client.route(filled).role == "strong"
     with routing_text("hi"):
-        assert route(client, filled, {}).role == "weak"
-    assert route(client, filled, {}).role == "strong"
-    assert scorer.seen == [filled[0]["content"], "hi", filled[0]["content"]]
+        assert client.route(filled).role == "weak"
+        assert client.route(filled, scored_text="prove it").role == "strong"  # the call's own text wins
+    assert client.route(filled).role == "strong"
+    assert scorer.seen == [filled[0]["content"], "hi", "prove it", filled[0]["content"]]
 
 
 def test_question_of_finds_the_question_variable() -> None:

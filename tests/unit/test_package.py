@@ -9,7 +9,7 @@ import routed_llm
 
 PUBLIC = {
     # what users build: the client, its policies and state stores, scorers, prices
-    "RoutedClient", "Router", "PairRouter", "FleetRouter", "Candidate", "ModelPrice",
+    "RoutedClient", "RoutingConfig", "Router", "PairRouter", "FleetRouter", "Candidate", "ModelPrice",
     "ConcurrencyCap", "LatencyTarget", "SpendBudget", "OnlineCalibrator", "OutOfDistributionGuard", "RoutingPolicy",
     "MemoryState", "RedisState", "BaseScorer", "RandomScorer", "RouterScorer",
     "available_scorers", "resolve_scorer", "calibrate", "prompt_text", "routing_text",

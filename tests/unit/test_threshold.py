@@ -12,11 +12,11 @@ def test_threshold_semantics() -> None:
     assert ThresholdPolicy(0.0).use_strong(0.0)
     assert ThresholdPolicy(0.5).use_strong(0.5)
     assert not ThresholdPolicy(0.5).use_strong(0.49)
-    assert not ThresholdPolicy(1.01).use_strong(1.0)
+    assert not ThresholdPolicy(1.0).use_strong(0.99)
     assert ThresholdPolicy(0.9).use_strong(0.6, threshold=0.6)
 
 
-@pytest.mark.parametrize("bad", [-0.1, float("nan"), float("inf"), "0.5", True])
+@pytest.mark.parametrize("bad", [-0.1, 1.01, 2, float("nan"), float("inf"), "0.5", True])
 def test_bad_thresholds_are_refused(bad: object) -> None:
     with pytest.raises(ConfigurationError, match="threshold"):
         ThresholdPolicy(bad)  # type: ignore[arg-type]

@@ -52,28 +52,21 @@ from pydantic import (
     model_validator,
 )
 
-from routed_llm import ConfigurationError, RoutedClient, RoutedResponse, RoutingDecision
+from routed_llm import ConfigurationError, RoutedClient, RoutedResponse, RoutingConfig, RoutingDecision
+from routed_llm.config import DEFAULT_SCORER, check_litellm_kwargs, scorer_argument
+from routed_llm.cutoff import check_fraction
 from routed_llm.frameworks import (
-    DEFAULT_ROUTER,
-    RESERVED_KWARGS,
     ROUTING_KEY,
-    BuiltClient,
-    Turn,
-    adapter_settings,
-    aroute,
-    check_threshold_field,
+    adapter_config,
     conceal,
     normalise_tool_choice,
-    pin_target,
     provider_errors,
-    route,
-    split_call_options,
-    sticky_target,
     token_usage,
 )
 from routed_llm.pricing import ModelPrice
 from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, PromptView
 from routed_llm.routing.policy import RoutingPolicy
+from routed_llm.routing.sticky import Turn
 from routed_llm.scorers import RouterScorer
 
 __all__ = ["RoutedChatModel"]
@@ -128,7 +121,7 @@ def _convert_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
 
 
 def _turns(messages: Sequence[BaseMessage]) -> list[Turn]:
-    """What the sticky rule reads of each message (see :func:`routed_llm.frameworks.sticky_target`)."""
+    """What the sticky rule reads of each message (see :mod:`routed_llm.routing.sticky`)."""
     turns = []
     for message in messages:
         if isinstance(message, ToolMessage):
@@ -281,10 +274,12 @@ class RoutedChatModel(BaseChatModel):
         llm.invoke("hi", route_to="weak")               # pin a model for one call (or model="weak")
         llm.threshold = 0.7                             # fields are read at call time
 
-    Routing happens inside ``_generate`` / ``_stream`` (and their async twins), once per
-    model run: the decision is in the reply's ``response_metadata`` and the run's
-    ``llm_output``. The scorer reads the last human message (see ``prompt_view``), or the
-    text given to :func:`routed_llm.frameworks.routing_text` around the call.
+    The fields map onto a :class:`routed_llm.RoutingConfig` (:meth:`to_config`), validated
+    there; ``router=`` is the deprecated name of ``scorer=``. Routing happens inside
+    ``_generate`` / ``_stream`` (and their async twins): one call into the client per model
+    run, which decides and calls. The decision is in the reply's ``response_metadata`` and
+    the run's ``llm_output``. The scorer reads the last human message (see
+    ``prompt_view``), or the text given to :func:`routed_llm.routing_text` around the call.
     """
 
     strong: str | None = None
@@ -302,9 +297,10 @@ class RoutedChatModel(BaseChatModel):
     """With ``models``: quality given up to save one USD per request
     (``argmax predicted quality - cost_weight * expected cost``)."""
 
-    router: str | RouterScorer | None = DEFAULT_ROUTER
+    scorer: str | RouterScorer | None = DEFAULT_SCORER
     """The scorer: a registered name, a saved router directory, or a scorer instance;
-    ``"default"`` is the shipped default router, as in every routed-llm entry point."""
+    ``"default"`` is the shipped default router, as in every routed-llm entry point
+    (``router=`` is its deprecated name)."""
 
     threshold: float | None = None
     """Strong model when the score reaches it, between 0 and 1; give this or
@@ -384,32 +380,37 @@ class RoutedChatModel(BaseChatModel):
         validate_assignment=True,
     )
 
-    _built: BuiltClient | None = PrivateAttr(default=None)
+    _client: RoutedClient | None = PrivateAttr(default=None)
 
     # -- validation ------------------------------------------------------------------------
     @model_validator(mode="before")
     @classmethod
-    def _one_model_is_not_enough(cls, data: Any) -> Any:
-        """``model=`` at construction is the usual mistake of a ``ChatOpenAI`` user; say what to give."""
+    def _arguments(cls, data: Any) -> Any:
+        """``model=`` at construction is the usual mistake of a ``ChatOpenAI`` user: say what
+        to give. ``router=`` is the scorer's deprecated name."""
+        if not isinstance(data, Mapping):
+            return data
         for name in ("model", "model_name"):
-            if isinstance(data, Mapping) and name in data:
+            if name in data:
                 raise ConfigurationError(
                     name, "a routed model has several: give strong= and weak=, or models=[...] (litellm model strings)"
                 )
+        if "router" in data:
+            data = dict(data)
+            data["scorer"] = scorer_argument(data.get("scorer", DEFAULT_SCORER), data.pop("router"))
         return data
 
     @field_validator("threshold", "strong_share")
     @classmethod
     def _in_unit_interval(cls, value: float | None, info: ValidationInfo) -> float | None:
-        return check_threshold_field(str(info.field_name), value)
+        return None if value is None else check_fraction(str(info.field_name), value)
 
     @field_validator("model_kwargs", "strong_kwargs", "weak_kwargs")
     @classmethod
     def _litellm_arguments(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        """Secret-named values held as ``SecretStr``; the router's own arguments refused."""
-        reserved = sorted(RESERVED_KWARGS.intersection(value))
-        if reserved:
-            raise ConfigurationError(str(info.field_name), f"{reserved} are set by the router, not by the caller")
+        """Secret-named values held as ``SecretStr``; a routing option among them refused,
+        named with this field (by the configuration's own check)."""
+        check_litellm_kwargs(value, str(info.field_name), construction=True)
         return conceal(value)
 
     @field_validator("models")
@@ -421,8 +422,6 @@ class RoutedChatModel(BaseChatModel):
     def _build_client(self) -> RoutedChatModel:
         """Build the client now, so a bad model string, router or view fails at construction
         (or assignment) with an error naming the field, not at the first call."""
-        if self.threshold is not None and self.strong_share is not None:
-            raise ConfigurationError("threshold", "give either threshold or strong_share, not both")
         self._client_now()
         return self
 
@@ -431,10 +430,10 @@ class RoutedChatModel(BaseChatModel):
         """Policies hold live state (windows, spend); they dump as their names."""
         return [policy.name for policy in policies]
 
-    @field_serializer("router")
-    def _serialize_router(self, router: str | RouterScorer | None) -> str | None:
-        """A scorer instance dumps as its name, so ``model_dump_json`` works with any router."""
-        return router if router is None or isinstance(router, str) else router.name
+    @field_serializer("scorer")
+    def _serialize_scorer(self, scorer: str | RouterScorer | None) -> str | None:
+        """A scorer instance dumps as its name, so ``model_dump_json`` works with any scorer."""
+        return scorer if scorer is None or isinstance(scorer, str) else scorer.name
 
     # -- identity ------------------------------------------------------------------------
     @property
@@ -444,8 +443,12 @@ class RoutedChatModel(BaseChatModel):
     @property
     def client(self) -> RoutedClient:
         """The routing client for the current fields; its :meth:`~routed_llm.RoutedClient.usage`
-        reports calls and cost (since the fields it is built from last changed)."""
+        reports calls and cost (since a field other than the cut-off last changed)."""
         return self._client_now()
+
+    def to_config(self) -> RoutingConfig:
+        """The routing configuration these fields describe (the client is built from it)."""
+        return adapter_config(self, self.model_kwargs, self.models)
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
@@ -454,7 +457,7 @@ class RoutedChatModel(BaseChatModel):
             "weak": self.weak,
             "models": self._model_names(),
             "cost_weight": self.cost_weight if self.models is not None else None,
-            "router": self._serialize_router(self.router),
+            "scorer": self._serialize_scorer(self.scorer),
             "threshold": self.threshold,
             "strong_share": self.strong_share,
             "prompt_view": self.prompt_view,
@@ -505,33 +508,28 @@ class RoutedChatModel(BaseChatModel):
 
     # -- routing -----------------------------------------------------------------------------
     def _client_now(self) -> RoutedClient:
-        """The client for the fields as they are now (rebuilt only when they changed)."""
-        self._built = BuiltClient.for_settings(self._built, adapter_settings(self, self.model_kwargs, self.models))
-        return self._built.client
+        """The client for the fields as they are now: the same one while they are unchanged,
+        one sharing its usage and policies' state when only the cut-off changed
+        (:meth:`~routed_llm.RoutedClient.reconfigured`)."""
+        config = self.to_config()
+        self._client = RoutedClient.from_config(config) if self._client is None else self._client.reconfigured(config)
+        return self._client
 
     def _model_names(self) -> list[str]:
         if self.models is None:
             return [model for model in (self.strong, self.weak) if model]
         return [item if isinstance(item, str) else str(item.get("model")) for item in self.models]
 
-    def _default_options(self) -> dict[str, Any]:
-        return {"threshold": self.threshold, "strong_share": self.strong_share}
-
-    def _request(
-        self, messages: Sequence[BaseMessage], kwargs: dict[str, Any]
-    ) -> tuple[RoutedClient, list[dict[str, Any]], dict[str, Any], str | None, dict[str, Any]]:
-        """A call split into the client, the chat, the router's options, the sticky model and
-        litellm's arguments. ``model=`` is LangChain's name for ``route_to=``; both pin."""
-        route_to, model = kwargs.pop("route_to", None), kwargs.pop("model", None)
-        if route_to is not None or model is not None:
-            field = "route_to" if route_to is not None else "model"
-            strong, weak = (None, None) if self.models is not None else (self.strong, self.weak)
-            kwargs["route_to"] = pin_target(route_to if route_to is not None else model, strong, weak, field=field)
-        options, litellm_kwargs = split_call_options(kwargs, self._default_options())
-        sticky = None
+    def _request(self, messages: Sequence[BaseMessage], kwargs: dict[str, Any]) -> tuple[RoutedClient, list[dict[str, Any]]]:
+        """The client and the chat for one call; ``kwargs`` become the client's: ``model=``
+        (LangChain's name for ``route_to=``) pins, and a history ending in a tool result
+        carries its turns for the sticky rule."""
+        model = kwargs.pop("model", None)
+        if model is not None and kwargs.get("route_to") is None:
+            kwargs["route_to"] = model
         if self.sticky and messages and isinstance(messages[-1], ToolMessage):
-            sticky = sticky_target(_turns(messages), by_model=self.models is not None)
-        return self._client_now(), _convert_messages(messages), options, sticky, litellm_kwargs
+            kwargs["sticky"] = _turns(messages)
+        return self._client_now(), _convert_messages(messages)
 
     def _call_params(self, stop: list[str] | None, kwargs: Mapping[str, Any], *, stream: bool = False) -> dict[str, Any]:
         params: dict[str, Any] = {}
@@ -555,10 +553,9 @@ class RoutedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        client, chat, options, sticky, litellm_kwargs = self._request(messages, kwargs)
-        decision = route(client, chat, options, sticky)
+        client, chat = self._request(messages, kwargs)
         with provider_errors():
-            reply = client.complete_with(decision, chat, **self._call_params(stop, litellm_kwargs))
+            reply = client.complete(chat, **self._call_params(stop, kwargs))
         return _convert_response_to_result(reply)
 
     async def _agenerate(
@@ -568,10 +565,9 @@ class RoutedChatModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        client, chat, options, sticky, litellm_kwargs = self._request(messages, kwargs)
-        decision = await aroute(client, chat, options, sticky)
+        client, chat = self._request(messages, kwargs)
         with provider_errors():
-            reply = await client.acomplete_with(decision, chat, **self._call_params(stop, litellm_kwargs))
+            reply = await client.acomplete(chat, **self._call_params(stop, kwargs))
         return _convert_response_to_result(reply)
 
     def _stream(
@@ -581,11 +577,10 @@ class RoutedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        client, chat, options, sticky, litellm_kwargs = self._request(messages, kwargs)
-        decision = route(client, chat, options, sticky)
+        client, chat = self._request(messages, kwargs)
         tally = _StreamTally()
         with provider_errors():
-            stream = client.stream_with(decision, chat, **self._call_params(stop, litellm_kwargs, stream=True))
+            stream = client.stream(chat, **self._call_params(stop, kwargs, stream=True))
             for raw in stream:
                 yield from tally.chunks(raw)
         yield tally.final(stream.decision)
@@ -597,11 +592,10 @@ class RoutedChatModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        client, chat, options, sticky, litellm_kwargs = self._request(messages, kwargs)
-        decision = await aroute(client, chat, options, sticky)
+        client, chat = self._request(messages, kwargs)
         tally = _StreamTally()
         with provider_errors():
-            stream = await client.astream_with(decision, chat, **self._call_params(stop, litellm_kwargs, stream=True))
+            stream = await client.astream(chat, **self._call_params(stop, kwargs, stream=True))
             async for raw in stream:
                 for chunk in tally.chunks(raw):
                     yield chunk

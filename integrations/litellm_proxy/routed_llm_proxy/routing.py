@@ -33,10 +33,10 @@ from typing import Any
 from litellm._logging import verbose_router_logger
 from litellm.integrations.custom_logger import CustomLogger
 
-from routed_llm import ConfigurationError
+from routed_llm import ConfigurationError, RoutingConfig
+from routed_llm.config import DEFAULT_SCORER, scorer_argument
 from routed_llm.decision import ModelRole, RoutingDecision
-from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, PromptView
-from routed_llm.routing import Lease, Router, RoutingPolicy, make_router
+from routed_llm.routing import Lease, Router, RoutingPolicy
 from routed_llm.scorers.base import RouterScorer
 
 __all__ = ["DECISION_KEY", "HEADER_PREFIX", "ROLE_KEY", "RoutedLLMRouting"]
@@ -47,7 +47,7 @@ DECISION_KEY = "routed_llm"
 """Where the decision is written in the request's metadata (and so in LiteLLM's logs)."""
 HEADER_PREFIX = "x-routed-llm-"
 _ROLES: tuple[ModelRole, ModelRole] = ("strong", "weak")
-_HEADERS = ("router", "score", "threshold", "role", "policy", "model")
+_HEADERS = ("scorer", "router", "score", "threshold", "role", "policy", "model")
 _METADATA_KEYS = ("metadata", "litellm_metadata")
 
 
@@ -79,26 +79,25 @@ class RoutedLLMRouting(CustomLogger):
 
         routing = RoutedLLMRouting.from_proxy_config(Path(__file__).with_name("config.yaml"))
 
-    ``router`` defaults to ``"default"``, as the client's does. ``on_error`` is the role a
-    request gets when the scorer fails (the request is still served); ``max_call_s`` bounds
-    how long an admitted call may stay unreported before its admission is returned to the
-    policies (a client that hung up mid-stream).
+    The routing options (``strong_share``, ``models``, ``cost_weight``, ``policies``,
+    ``prompt_view``, ``max_prompt_chars``) are :class:`routed_llm.RoutingConfig`'s, checked
+    there; ``scorer`` defaults to ``"default"``, as the client's does (``router=`` is its
+    deprecated name). ``on_error`` is the role a request gets when the scorer fails (the
+    request is still served); ``max_call_s`` bounds how long an admitted call may stay
+    unreported before its admission is returned to the policies (a client that hung up
+    mid-stream).
     """
 
     def __init__(
         self,
-        router: str | RouterScorer | None = "default",
+        scorer: str | RouterScorer | None = DEFAULT_SCORER,
         threshold: float | None = None,
         *,
-        strong_share: float | None = None,
-        models: Sequence[str | Mapping[str, Any]] | None = None,
-        cost_weight: float = 0.0,
-        policies: Sequence[RoutingPolicy] = (),
-        prompt_view: PromptView = "last_user",
-        max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS,
         role_key: str = ROLE_KEY,
         on_error: ModelRole = "strong",
         max_call_s: float = 600.0,
+        router: str | RouterScorer | None = None,
+        **options: Any,
     ) -> None:
         super().__init__()
         if on_error not in _ROLES:
@@ -107,11 +106,13 @@ class RoutedLLMRouting(CustomLogger):
             raise ConfigurationError("role_key", f"must be a non-empty string, got {role_key!r}")
         if isinstance(max_call_s, bool) or not isinstance(max_call_s, (int, float)) or not max_call_s > 0:
             raise ConfigurationError("max_call_s", f"must be a number > 0, got {max_call_s!r}")
-        pair = _ROLES if models is None else (None, None)
-        self.router: Router = make_router(
-            *pair, router, threshold, strong_share=strong_share, models=models, cost_weight=cost_weight,
-            policies=policies, prompt_view=prompt_view, max_prompt_chars=max_prompt_chars,
+        pair = {"strong": "strong", "weak": "weak"} if options.get("models") is None else {}
+        config = RoutingConfig.from_options(
+            "RoutedLLMRouting", scorer=scorer_argument(scorer, router), threshold=threshold, **pair, **options
         )
+        for name in config.litellm_kwargs:
+            raise ConfigurationError(name, "not an option of the routing plugin (litellm arguments belong to model_list)")
+        self.router: Router = config.build_router()
         self.targets: tuple[str, ...] = tuple(self.router.models)
         self.role_key = role_key
         self.on_error: ModelRole = on_error
@@ -131,7 +132,7 @@ class RoutedLLMRouting(CustomLogger):
     def from_proxy_config(cls, path: str | Any, **overrides: Any) -> RoutedLLMRouting:
         """Build from the ``routed_llm`` section of a LiteLLM Proxy ``config.yaml``.
 
-        ``overrides`` replace settings by keyword (``router=FakeScorer(...)`` in tests).
+        ``overrides`` replace settings by keyword (``scorer=FakeScorer(...)`` in tests).
         """
         from routed_llm_proxy.settings import read_section
 
@@ -193,7 +194,8 @@ class RoutedLLMRouting(CustomLogger):
             )
             order = self.router.led_by(self.router.models, self.router.model_for(self.on_error))
             return {**self._placed(order, groups), **placed, "policy": "router_error",
-                    "router": self.router.scorer.name, "score": None, "threshold": None, "admission": None}
+                    "scorer": self.router.scorer.name, "router": self.router.scorer.name, "score": None,
+                    "threshold": None, "admission": None}
         order = self.router.order(decision)
         # Policies may wait on Redis: keep the proxy's event loop serving meanwhile.
         lease = await asyncio.to_thread(self.router.admit, order)
@@ -312,7 +314,8 @@ class RoutedLLMRouting(CustomLogger):
         request_headers: dict[str, str] | None = None,
         litellm_call_info: dict[str, Any] | None = None,
     ) -> dict[str, str] | None:
-        """``x-routed-llm-*`` headers: router, score, threshold, role, policy (and model, for N models).
+        """``x-routed-llm-*`` headers: scorer (and ``router``, its former name), score, threshold,
+        role, policy (and model, for N models).
 
         Once the answer is known, ``role``/``model`` name the deployment that answered (which
         differs from the chosen one after LiteLLM retried elsewhere), ``deployment`` its
@@ -386,8 +389,9 @@ def _answered_by(record: Mapping[str, Any], response: Any, call_info: Mapping[st
 
 
 def _decision_fields(decision: RoutingDecision) -> dict[str, Any]:
-    return {"router": decision.router, "score": decision.score, "threshold": decision.threshold,
-            "latency_ms": decision.latency_ms}
+    """What the request's record keeps of the decision (``router``: the scorer's former key)."""
+    return {"scorer": decision.scorer, "router": decision.scorer, "score": decision.score,
+            "threshold": decision.threshold, "latency_ms": decision.latency_ms}
 
 
 def _header_value(value: Any) -> str:

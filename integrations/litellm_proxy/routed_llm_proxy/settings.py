@@ -4,7 +4,7 @@ Operators configure the proxy in one YAML file, so the plugin's settings live th
 beside the ``model_list`` whose deployments they route::
 
     routed_llm:
-      router: default              # any routed-llm router spec (name or saved router directory)
+      scorer: default              # any routed-llm scorer spec (name or saved router directory)
       threshold: 0.5               # or strong_share: 0.3 (the router's calibrated cut-off)
       prompt_view: last_user
       online_calibrator: {strong_share: 0.3, window: 1000, half_life: null, min_samples: 50}
@@ -17,7 +17,7 @@ For N candidates instead of a strong/weak pair, name them (most capable first) a
 quality against cost; the group's deployments are then tagged with a candidate's ``model``::
 
     routed_llm:
-      router: routers/routerbench  # an N-model router (e.g. benchmarks/train_routerbench.py's)
+      scorer: routers/routerbench  # an N-model router (e.g. benchmarks/train_routerbench.py's)
       models:                      # model = the deployments' tag; name = the router's column
         - {model: gpt-4, name: gpt-4-1106-preview, cost: 0.0050}
         - {model: gpt-35, name: gpt-3.5-turbo-1106, cost: 0.0005}
@@ -39,6 +39,7 @@ from typing import Any
 from urllib.parse import quote
 
 from routed_llm import ConfigurationError
+from routed_llm.config import DEFAULT_SCORER, scorer_argument
 from routed_llm.routing import (
     ConcurrencyCap,
     LatencyTarget,
@@ -53,7 +54,7 @@ from routed_llm.routing import (
 __all__ = ["SECTION", "read_section", "routing_kwargs", "state_from_settings"]
 
 SECTION = "routed_llm"
-_PLAIN = ("router", "threshold", "strong_share", "models", "cost_weight", "prompt_view", "max_prompt_chars",
+_PLAIN = ("scorer", "router", "threshold", "strong_share", "models", "cost_weight", "prompt_view", "max_prompt_chars",
           "role_key", "on_error", "max_call_s")
 _POLICIES = ("online_calibrator", "spend_budget", "concurrency_cap", "latency_target")
 _KNOWN = frozenset(_PLAIN + _POLICIES + ("state",))
@@ -81,11 +82,15 @@ def routing_kwargs(settings: Mapping[str, Any]) -> dict[str, Any]:
 
     Policies apply in this order: online calibrator, spend budget, concurrency cap,
     latency target (the calibrator sets the cut-off, the others may then lower the share).
+    The routing options are checked by :class:`routed_llm.RoutingConfig` when the plugin is
+    built; ``router`` is the deprecated name of ``scorer``.
     """
     unknown = sorted(set(settings) - _KNOWN)
     if unknown:
         raise ConfigurationError(f"{SECTION}.{unknown[0]}", f"unknown setting; known: {', '.join(sorted(_KNOWN))}")
     kwargs = {key: settings[key] for key in _PLAIN if settings.get(key) is not None}
+    if "router" in kwargs:
+        kwargs["scorer"] = scorer_argument(kwargs.get("scorer", DEFAULT_SCORER), kwargs.pop("router"))
     state = state_from_settings(settings.get("state"))
     policies: list[RoutingPolicy] = []
     for name in _POLICIES:

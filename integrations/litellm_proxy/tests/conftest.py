@@ -90,7 +90,7 @@ from routed_llm.testing import FakeScorer
 from routed_llm_proxy import RoutedLLMRouting
 
 routing = RoutedLLMRouting.from_proxy_config(
-    Path(__file__).with_name("config.yaml"), router=FakeScorer({"hard": 0.9}, default=0.1)
+    Path(__file__).with_name("config.yaml"), scorer=FakeScorer({"hard": 0.9}, default=0.1)
 )
 '''
 
@@ -123,7 +123,7 @@ from routed_llm_proxy import RoutedLLMRouting
 
 routing = RoutedLLMRouting.from_proxy_config(
     Path(__file__).with_name("config.yaml"),
-    router=FakeQualityScorer({"big": 0.9, "coder": 0.3, "tiny": 0.2}, {"python": {"coder": 0.95}, "easy": {"tiny": 0.85}}),
+    scorer=FakeQualityScorer({"big": 0.9, "coder": 0.3, "tiny": 0.2}, {"python": {"coder": 0.95}, "easy": {"tiny": 0.85}}),
 )
 '''
 

@@ -200,7 +200,7 @@ async def test_response_headers_carry_the_decision() -> None:
     request: dict[str, Any] = {"metadata": {}}
     await plugin.async_filter_deployments("g", pool("strong", "weak"), HARD, request)
     headers = await plugin.async_post_call_response_headers_hook(request, None, None)
-    assert headers == {"x-routed-llm-router": "fake", "x-routed-llm-score": "0.9",
+    assert headers == {"x-routed-llm-scorer": "fake", "x-routed-llm-router": "fake", "x-routed-llm-score": "0.9",
                        "x-routed-llm-threshold": "0.25", "x-routed-llm-role": "strong",
                        "x-routed-llm-policy": "threshold"}
     assert await plugin.async_post_call_response_headers_hook({"metadata": {}}, None, None) is None
@@ -247,7 +247,7 @@ async def test_n_candidates_each_prompt_goes_to_its_best_value_deployment(
     for messages in (HARD, CODE, EASY):
         await router.acompletion(model="fleet", messages=messages)
     assert provider.models_called() == ["big", "coder", "tiny"]
-    assert "models=['big', 'coder', 'tiny'], router='fake_quality', cost_weight=20.0" in repr(plugin)
+    assert "models=['big', 'coder', 'tiny'], scorer='fake_quality', cost_weight=20.0" in repr(plugin)
 
 
 async def test_n_candidates_record_the_candidate_and_fall_down_the_ranking() -> None:

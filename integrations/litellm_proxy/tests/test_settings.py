@@ -26,7 +26,7 @@ def test_public_names_are_pinned() -> None:
 def test_the_shipped_example_config_builds_a_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REDIS_HOST", "127.0.0.1")
     monkeypatch.setenv("REDIS_PORT", "6390")
-    plugin = RoutedLLMRouting.from_proxy_config(EXAMPLE, router=FakeScorer(), strong_share=None)
+    plugin = RoutedLLMRouting.from_proxy_config(EXAMPLE, scorer=FakeScorer(), strong_share=None)
     assert [p.name for p in plugin.policies] == ["online_calibrator", "spend_budget", "concurrency_cap"]
     calibrator, budget, cap = plugin.policies
     assert isinstance(calibrator, OnlineCalibrator) and calibrator.strong_share == 0.3
@@ -49,11 +49,11 @@ def test_the_example_module_beside_the_config_is_what_litellm_loads() -> None:
 
 
 def test_settings_map_to_the_plugin_and_its_policies() -> None:
-    kwargs = routing_kwargs({"router": "random", "strong_share": 0.3, "prompt_view": "all_user",
+    kwargs = routing_kwargs({"scorer": "random", "strong_share": 0.3, "prompt_view": "all_user",
                              "spend_budget": {"usd": 2.0, "window_s": 60}, "latency_target": {"target_s": 3}})
-    assert kwargs["router"] == "random" and kwargs["strong_share"] == 0.3 and kwargs["prompt_view"] == "all_user"
+    assert kwargs["scorer"] == "random" and kwargs["strong_share"] == 0.3 and kwargs["prompt_view"] == "all_user"
     assert [p.name for p in kwargs["policies"]] == ["spend_budget", "latency_target"]
-    plugin = RoutedLLMRouting.from_settings({"threshold": 0.7, "role_key": "tier"}, router=FakeScorer())
+    plugin = RoutedLLMRouting.from_settings({"threshold": 0.7, "role_key": "tier"}, scorer=FakeScorer())
     assert plugin.router.threshold == 0.7 and plugin.role_key == "tier" and plugin.policies == ()
 
 
@@ -86,6 +86,24 @@ def test_the_proxy_redis_environment_is_used_with_its_password() -> None:
 def test_bad_settings_name_the_field(settings: dict[str, Any], field: str) -> None:
     with pytest.raises(ConfigurationError, match=f"^{field}:"):
         routing_kwargs(settings)
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"threshold": 1.5}, "^threshold: must be a number between 0 and 1"),
+    ({"strong_share": -0.1}, "^strong_share: must be a number between 0 and 1"),
+    ({"threshold": 0.2, "strong_share": 0.3}, "^threshold: give either "),
+    ({"models": ["big", "tiny"], "threshold": 0.5}, "^threshold: N-model routing weighs cost"),
+])
+def test_routing_settings_follow_the_configuration_rules(settings: dict[str, Any], message: str) -> None:
+    """Issue 24: the proxy applies the client's rules (RoutingConfig), not rules of its own."""
+    with pytest.raises(ConfigurationError, match=message):
+        RoutedLLMRouting.from_settings(settings, scorer=FakeScorer())
+
+
+def test_router_is_read_as_the_deprecated_name_of_scorer() -> None:
+    with pytest.warns(DeprecationWarning, match="scorer="):
+        kwargs = routing_kwargs({"router": "random"})
+    assert kwargs["scorer"] == "random" and "router" not in kwargs
 
 
 def test_redis_state_without_a_location_says_where_to_put_it(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -34,7 +34,7 @@ def provider() -> Iterator[FakeProvider]:
 
 @pytest.fixture
 def make_llm(provider: FakeProvider) -> MakeLLM:
-    """A factory: ``make_llm(threshold=0.3, router=...)`` overrides the defaults below.
+    """A factory: ``make_llm(threshold=0.3, scorer=...)`` overrides the defaults below.
 
     The default router scores prompts containing "prove" 0.9 and anything else 0.1, so a
     test says which model it expects through the words of its prompt.
@@ -44,7 +44,7 @@ def make_llm(provider: FakeProvider) -> MakeLLM:
         settings: dict[str, object] = {
             "strong": "openai/big",
             "weak": "openai/small",
-            "router": FakeScorer({"prove": 0.9}, default=0.1),
+            "scorer": FakeScorer({"prove": 0.9}, default=0.1),
             "threshold": 0.5,
             "api_base": provider.base_url,
             "api_key": SECRET,

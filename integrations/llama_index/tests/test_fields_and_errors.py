@@ -29,7 +29,7 @@ def test_assigning_threshold_or_strong_share_changes_the_next_decision(make_llm:
     assert answered_by(llm) == "openai/small"
     llm.threshold = 0.05
     assert answered_by(llm) == "openai/big"
-    shared = make_llm(router="random", threshold=None)
+    shared = make_llm(scorer="random", threshold=None)
     shared.strong_share = 1.0
     assert answered_by(shared) == "openai/big"
     shared.strong_share = 0.0
@@ -62,7 +62,7 @@ def test_an_assigned_threshold_out_of_range_fails_where_it_is_assigned(make_llm:
 def test_models_keep_strong_and_weak_kwargs(provider: FakeProvider) -> None:
     quality = FakeQualityScorer({"big": 0.9, "small": 0.2})
     models = [{"model": "openai/big", "name": "big"}, {"model": "openai/small", "name": "small"}]
-    llm = RoutedLLM(models=models, router=quality, api_base=provider.base_url,
+    llm = RoutedLLM(models=models, scorer=quality, api_base=provider.base_url,
                     api_key="k", max_retries=0, strong_kwargs={"extra_headers": {"X-Tier": "strong"}},
                     weak_kwargs={"extra_headers": {"X-Tier": "weak"}})
     llm.chat(EASY, route_to="openai/big")
@@ -71,7 +71,7 @@ def test_models_keep_strong_and_weak_kwargs(provider: FakeProvider) -> None:
 
 
 def test_default_router_is_the_shipped_default() -> None:
-    assert RoutedLLM("openai/big", "openai/small").router == "default"
+    assert RoutedLLM("openai/big", "openai/small").scorer == "default"
 
 
 def test_max_retries_is_the_framework_name_and_num_retries_still_works(make_llm: MakeLLM) -> None:
@@ -83,7 +83,7 @@ def test_max_retries_is_the_framework_name_and_num_retries_still_works(make_llm:
 @pytest.mark.parametrize(
     ("options", "field"),
     [({"temprature": 0.2}, "temprature"), ({"threshold": 2}, "threshold"), ({"threshold": -0.5}, "threshold"),
-     ({"threshold": None, "strong_share": 1.5}, "strong_share"), ({"additional_kwargs": {"model": "x"}}, "additional_kwargs")],
+     ({"threshold": None, "strong_share": 1.5}, "strong_share"), ({"additional_kwargs": {"model": "x"}}, "model")],
 )
 def test_misspelt_or_out_of_range_arguments_are_typed_errors(make_llm: MakeLLM, options: dict[str, object],
                                                              field: str, secret: str) -> None:

@@ -52,7 +52,7 @@ class _ScoreSequence:
 async def test_function_agent_completes_a_tool_round_trip_on_one_model(
     make_llm: MakeLLM, provider: FakeProvider, streaming: bool
 ) -> None:
-    llm = make_llm(router=_ScoreSequence(0.9, 0.1))  # unpinned, the second call would go to the weak model
+    llm = make_llm(scorer=_ScoreSequence(0.9, 0.1))  # unpinned, the second call would go to the weak model
     agent = FunctionAgent(tools=[MULTIPLY], llm=llm, system_prompt="Use the tools.", streaming=streaming)
     handler = agent.run(user_msg="What is 3 times 3?")
     results = [event async for event in handler.stream_events() if isinstance(event, ToolCallResult)]
@@ -157,7 +157,7 @@ def test_a_query_engine_scores_the_question_not_the_filled_template(
     make_llm: MakeLLM, provider: FakeProvider, streaming: bool
 ) -> None:
     scorer = FakeScorer({"prove": 0.9}, default=0.1)  # the retrieved context says "prove"; the question does not
-    llm = make_llm(router=scorer)
+    llm = make_llm(scorer=scorer)
     engine = VectorStoreIndex.from_documents(HARD_CONTEXT).as_query_engine(llm=llm, streaming=streaming)
     response = engine.query("hi, what is this about?")
     text = "".join(response.response_gen) if streaming else str(response)
@@ -170,7 +170,7 @@ def test_a_query_engine_scores_the_question_not_the_filled_template(
 @pytest.mark.usefixtures("engine_settings")
 async def test_an_async_query_engine_scores_the_question(make_llm: MakeLLM, provider: FakeProvider) -> None:
     scorer = FakeScorer({"prove": 0.9}, default=0.1)
-    engine = VectorStoreIndex.from_documents(HARD_CONTEXT).as_query_engine(llm=make_llm(router=scorer))
+    engine = VectorStoreIndex.from_documents(HARD_CONTEXT).as_query_engine(llm=make_llm(scorer=scorer))
     assert str(await engine.aquery("prove the lemma")) == "Answer from big."
     assert str(await engine.aquery("thanks!")) == "Answer from small."
     assert scorer.seen == ["prove the lemma", "thanks!"]
@@ -178,5 +178,5 @@ async def test_an_async_query_engine_scores_the_question(make_llm: MakeLLM, prov
 
 def test_a_template_without_a_question_variable_is_scored_whole(make_llm: MakeLLM) -> None:
     scorer = FakeScorer(default=0.1)
-    make_llm(router=scorer).predict(PromptTemplate("Summarise: {text}"), text="the minutes of the meeting")
+    make_llm(scorer=scorer).predict(PromptTemplate("Summarise: {text}"), text="the minutes of the meeting")
     assert scorer.seen == ["Summarise: the minutes of the meeting"]

@@ -20,7 +20,7 @@ def keyword_quality() -> FakeQualityScorer:
 def make(provider: FakeProvider, **options: object) -> RoutedLLM:
     candidates = [{"model": model, "name": model.split("/")[1], "cost": cost}
                   for model, cost in zip(MODELS, (0.01, 0.002, 0.0005), strict=True)]
-    return RoutedLLM(models=candidates, router=keyword_quality(), cost_weight=20.0,
+    return RoutedLLM(models=candidates, scorer=keyword_quality(), cost_weight=20.0,
                      api_base=provider.base_url, api_key="k", num_retries=0, **options)
 
 

@@ -79,11 +79,11 @@ def test_the_api_key_never_leaves_the_client(make_llm: MakeLLM, secret: str) -> 
 
 
 def test_to_dict_round_trips_the_configuration(make_llm: MakeLLM, provider: FakeProvider) -> None:
-    llm = make_llm(router="random", threshold=0.3, fallback=True, sticky=False, temperature=0.2)
+    llm = make_llm(scorer="random", threshold=0.3, fallback=True, sticky=False, temperature=0.2)
     data = llm.to_dict()
     assert data["class_name"] == "RoutedLLM"
     copy = RoutedLLM.from_dict(data, api_key="sk-test")  # keys are never serialised
-    assert (copy.strong, copy.weak, copy.router, copy.threshold) == ("openai/big", "openai/small", "random", 0.3)
+    assert (copy.strong, copy.weak, copy.scorer, copy.threshold) == ("openai/big", "openai/small", "random", 0.3)
     assert (copy.fallback, copy.sticky, copy.temperature) == (True, False, 0.2)
     assert copy.client.fallback
     assert copy.complete("hi").additional_kwargs["routing"]["threshold"] == 0.3  # the field, read at call time
@@ -93,7 +93,8 @@ def test_wrapping_a_client_shares_its_ledger(provider: FakeProvider) -> None:
     client = RoutedClient("openai/big", "openai/small", FakeScorer(default=0.9), api_base=provider.base_url,
                           api_key="sk-test", num_retries=0)
     llm = RoutedLLM(client=client)
-    assert (llm.strong, llm.weak, llm.router, llm.threshold) == ("openai/big", "openai/small", "fake", 0.5)
+    assert (llm.strong, llm.weak, llm.scorer, llm.threshold) == ("openai/big", "openai/small", client.scorer, None)
+    assert llm.to_config() == client.config and llm.client.threshold == 0.5
     llm.complete("hi")
     client.complete("hi")
     assert client.usage().models["openai/big"].calls == 2 and llm.client is client
@@ -107,4 +108,4 @@ def test_configuration_errors_name_the_field(provider: FakeProvider) -> None:
     with pytest.raises(ConfigurationError, match="^threshold: "):
         RoutedLLM("openai/big", "openai/small", FakeScorer(), threshold=-0.5)
     with pytest.raises(UnknownRouterError, match="router"):
-        RoutedLLM("openai/big", "openai/small", router="no-such-router")
+        RoutedLLM("openai/big", "openai/small", scorer="no-such-router")

@@ -20,7 +20,8 @@ from llama_index.llms.routed_llm.utils import (
 )
 
 from routed_llm import InvalidPromptError, RoutedLLMError
-from routed_llm.frameworks import normalise_tool_choice, sticky_target
+from routed_llm.frameworks import normalise_tool_choice
+from routed_llm.routing.sticky import sticky_target
 
 CALL = {"id": "call_7", "type": "function", "function": {"name": "multiply", "arguments": '{"a": 2, "b": 5}'}}
 

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     if args.list_routers:
         print(list_routers())
         return 0
-    client = RoutedClient(args.strong or "strong", args.weak or "weak", router=args.scorer,
+    client = RoutedClient(args.strong or "strong", args.weak or "weak", scorer=args.scorer,
                           threshold=args.threshold, strong_share=args.strong_share)
     named = args.strong is not None or args.weak is not None
     prompts = args.prompts or read_prompt_lines(None)

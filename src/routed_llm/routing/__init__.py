@@ -6,9 +6,9 @@ from routed_llm.routing.nmodel import Candidate, CostQualityPolicy, solve_cost_w
 from routed_llm.routing.online import OnlineCalibrator
 from routed_llm.routing.ood import OutOfDistributionGuard
 from routed_llm.routing.policy import CallOutcome, RoutingPolicy
-from routed_llm.routing.router import FleetRouter, PairRouter, Router, make_router
+from routed_llm.routing.router import FleetRouter, PairRouter, Router
 from routed_llm.routing.state import MemoryState, RedisState, ScoreWindowStore, SpendLedgerStore, StateStore
-from routed_llm.routing.threshold import ThresholdPolicy, calibrate, check_threshold, threshold_for_share
+from routed_llm.routing.threshold import ThresholdPolicy, calibrate, threshold_for_share
 
 __all__ = [
     "CallOutcome",
@@ -31,8 +31,6 @@ __all__ = [
     "StateStore",
     "ThresholdPolicy",
     "calibrate",
-    "check_threshold",
-    "make_router",
     "solve_cost_weight",
     "threshold_for_share",
 ]

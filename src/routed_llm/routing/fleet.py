@@ -113,7 +113,7 @@ class Fleet:
             policy = "forced"
         chosen = self.candidates[ranking[0]].model
         return RoutingDecision(
-            router=self.scorer.name,
+            scorer=self.scorer.name,
             score=float(quality[ranking[0]]),
             threshold=weight,
             model=chosen,

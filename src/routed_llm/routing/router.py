@@ -8,11 +8,13 @@ the leases, so both routes agree by construction.
 
 Two implementations: :class:`PairRouter` (a strong and a weak model, a score against a
 threshold) and :class:`FleetRouter` (N candidates, predicted quality against cost; what
-roles, pins and policies mean there is in :mod:`routed_llm.routing.fleet`).
+roles, pins and policies mean there is in :mod:`routed_llm.routing.fleet`). Both are
+built by :meth:`routed_llm.RoutingConfig.build_router`, which validates their settings.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from abc import ABC, abstractmethod
@@ -20,19 +22,19 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from routed_llm.cutoff import check_cut_off
 from routed_llm.decision import ModelRole, RoutingDecision
 from routed_llm.errors import ConfigurationError, InvalidPromptError, RoutedLLMError, ScorerError
-from routed_llm.pricing import ModelPrice, PriceBook
+from routed_llm.pricing import PriceBook
 from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, Messages, PromptView, prompt_text
 from routed_llm.routing.fleet import Fleet
 from routed_llm.routing.lease import Lease
 from routed_llm.routing.nmodel import Candidate
 from routed_llm.routing.policy import RoutingPolicy
-from routed_llm.routing.threshold import ThresholdPolicy, check_threshold
+from routed_llm.routing.threshold import ThresholdPolicy
 from routed_llm.scorers.base import RouterScorer, check_scores
-from routed_llm.scorers.registry import resolve_scorer
 
-__all__ = ["NO_TEXT_POLICY", "FleetRouter", "PairRouter", "Router", "make_router"]
+__all__ = ["NO_TEXT_POLICY", "FleetRouter", "PairRouter", "Router"]
 
 logger = logging.getLogger("routed_llm.client")
 
@@ -62,14 +64,10 @@ class Router(ABC):
         prompt_view: PromptView = "last_user",
         max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS,
     ) -> None:
-        prompt_text("x", view=prompt_view, max_chars=max_prompt_chars)  # validates both
         self.scorer = scorer
         self.prompt_view: PromptView = prompt_view
         self.max_prompt_chars = max_prompt_chars
         self.policies = tuple(policies)
-        for index, policy in enumerate(self.policies):
-            if not isinstance(policy, RoutingPolicy):
-                raise ConfigurationError(f"policies[{index}]", f"expected a RoutingPolicy, got {type(policy).__name__}")
 
     # -- what is routed ---------------------------------------------------------------------
     @property
@@ -117,12 +115,14 @@ class Router(ABC):
         """Score ``messages`` and choose a model.
 
         ``threshold``/``strong_share`` override the cut-off for this call (pairs only);
-        ``route_to`` pins the model (policy ``forced``). A prompt whose text is empty or
+        ``route_to`` pins the model (policy ``forced``): a role or a model string, or among
+        N candidates a candidate's model or name. A prompt whose text is empty or
         whitespace raises :class:`~routed_llm.InvalidPromptError`; one that carries only
         media (images, audio, files) has nothing to score and goes to the weak model
         (policy ``no_text``).
         """
         started = time.perf_counter()
+        check_cut_off(threshold, strong_share, n_models=self.fleet is not None)
         text = self.prompt(messages)
         pinned = self._pinned(text, messages) if route_to is None else None
         score = self._score(text) if self._scores_text(pinned) else None
@@ -138,6 +138,7 @@ class Router(ABC):
     ) -> RoutingDecision:
         """:meth:`route` for async code: scorers with an ``ascore`` method are awaited."""
         started = time.perf_counter()
+        check_cut_off(threshold, strong_share, n_models=self.fleet is not None)
         text = self.prompt(messages)
         pinned = self._pinned(text, messages) if route_to is None else None
         score = await self._ascore(text) if self._scores_text(pinned) else None
@@ -264,18 +265,22 @@ class PairRouter(Router):
         strong_share: float | None = None,
         **options: Any,
     ) -> None:
-        for field, model in (("strong", strong), ("weak", weak)):
-            if not isinstance(model, str) or not model.strip():
-                raise ConfigurationError(field, f"must be a litellm model string, got {model!r}")
-        if threshold is not None and strong_share is not None:
-            raise ConfigurationError("threshold", "give either threshold or strong_share, not both")
         super().__init__(scorer, **options)
         self._pair = [strong, weak]
-        self.policy = ThresholdPolicy(
-            scorer.threshold_for_strong_share(strong_share)  # type: ignore[attr-defined]
-            if strong_share is not None
-            else 0.5 if threshold is None else check_threshold(threshold)
-        )
+        self.policy = self._cut_off(threshold, strong_share)
+
+    def with_cut_off(self, threshold: float | None = None, strong_share: float | None = None) -> PairRouter:
+        """This router at another cut-off, sharing its scorer and policies (so their state:
+        windows, spend, counts): how a client follows a changed threshold without a rebuild."""
+        check_cut_off(threshold, strong_share)
+        router = copy.copy(self)
+        router.policy = self._cut_off(threshold, strong_share)
+        return router
+
+    def _cut_off(self, threshold: float | None, strong_share: float | None) -> ThresholdPolicy:
+        if strong_share is not None:
+            return ThresholdPolicy(self.scorer.threshold_for_strong_share(strong_share))  # type: ignore[attr-defined]
+        return ThresholdPolicy(0.5 if threshold is None else threshold)
 
     @property
     def models(self) -> list[str]:
@@ -289,18 +294,24 @@ class PairRouter(Router):
         return "strong" if model == self._pair[0] else "weak"
 
     def describe(self) -> str:
-        return f"strong={self.strong!r}, weak={self.weak!r}, router={self.scorer.name!r}, threshold={self.threshold!r}"
+        return f"strong={self.strong!r}, weak={self.weak!r}, scorer={self.scorer.name!r}, threshold={self.threshold!r}"
+
+    def pinned_role(self, route_to: str) -> ModelRole:
+        """The role ``route_to`` names: ``"strong"``/``"weak"`` or either model string."""
+        for role in _ROLES:
+            if route_to in (role, self.model_for(role)):
+                return role
+        raise ConfigurationError(
+            "route_to", f"must be {self.strong!r}, {self.weak!r}, 'strong' or 'weak' to pin a model, got {route_to!r}"
+        )
 
     def _decide(self, text: str, score: float | None, started: float, asked: _Asked) -> RoutingDecision:
-        threshold, strong_share, route_to, pinned = asked.threshold, asked.strong_share, asked.route_to, asked.pinned
-        if threshold is not None and strong_share is not None:
-            raise ConfigurationError("threshold", "give either threshold or strong_share, not both")
+        threshold, strong_share, pinned = asked.threshold, asked.strong_share, asked.pinned
         if strong_share is not None:
             cut = self.scorer.threshold_for_strong_share(strong_share)  # type: ignore[attr-defined]
         else:
-            cut = self.threshold if threshold is None else check_threshold(threshold)
-        if route_to is not None and route_to not in _ROLES:
-            raise ConfigurationError("route_to", f"must be 'strong', 'weak' or None, got {route_to!r}")
+            cut = self.threshold if threshold is None else threshold
+        route_to = None if asked.route_to is None else self.pinned_role(asked.route_to)
         policy = self.policy.name
         role: ModelRole = "weak"
         if score is not None:
@@ -313,9 +324,9 @@ class PairRouter(Router):
         if pinned is not None:
             role, policy = pinned
         if route_to is not None:
-            role, policy = route_to, "forced"  # type: ignore[assignment]
+            role, policy = route_to, "forced"
         return RoutingDecision(
-            router=self.scorer.name,
+            scorer=self.scorer.name,
             score=0.0 if score is None else score,
             threshold=cut,
             model=self.model_for(role),
@@ -361,7 +372,7 @@ class FleetRouter(Router):
         return self.fleet.kwargs_for(model)
 
     def describe(self) -> str:
-        return f"models={self.models!r}, router={self.scorer.name!r}, cost_weight={self.threshold!r}"
+        return f"models={self.models!r}, scorer={self.scorer.name!r}, cost_weight={self.threshold!r}"
 
     def set_target_cost(self, texts: Sequence[str], target_cost: float) -> float:
         return self.fleet.target_cost(texts, target_cost)
@@ -370,8 +381,6 @@ class FleetRouter(Router):
         return False  # the fleet predicts every candidate's quality itself
 
     def _decide(self, text: str, score: float | None, started: float, asked: _Asked) -> RoutingDecision:
-        if asked.threshold is not None or asked.strong_share is not None:
-            raise ConfigurationError("threshold", "N-model routing weighs cost with cost_weight, not a threshold")
         pinned = asked.pinned
         decision = self.fleet.decide(text, started, asked.route_to if pinned is None else pinned[0])
         return decision if pinned is None else decision.with_outcome(policy=pinned[1])
@@ -383,32 +392,6 @@ class FleetRouter(Router):
         if role == "strong":
             return self.strong
         return self.fleet.redirect(order, set(tried))
-
-
-def make_router(
-    strong: str | None = None,
-    weak: str | None = None,
-    router: str | RouterScorer | None = "default",
-    threshold: float | None = None,
-    *,
-    strong_share: float | None = None,
-    models: Sequence[str | Mapping[str, Any] | Candidate] | None = None,
-    cost_weight: float = 0.0,
-    prices: Mapping[str, ModelPrice] | None = None,
-    policies: Sequence[RoutingPolicy] = (),
-    prompt_view: PromptView = "last_user",
-    max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS,
-) -> Router:
-    """A :class:`PairRouter` for ``strong``/``weak``, a :class:`FleetRouter` for ``models``."""
-    options: dict[str, Any] = {"policies": policies, "prompt_view": prompt_view, "max_prompt_chars": max_prompt_chars}
-    if models is None:
-        return PairRouter(strong, weak, resolve_scorer(router), threshold,  # type: ignore[arg-type]
-                          strong_share=strong_share, **options)
-    if strong is not None or weak is not None:
-        raise ConfigurationError("models", "give either models=[...] or strong and weak, not both")
-    if threshold is not None or strong_share is not None:
-        raise ConfigurationError("threshold", "N-model routing weighs cost with cost_weight, not a threshold")
-    return FleetRouter(models, resolve_scorer(router), PriceBook(prices), cost_weight=cost_weight, **options)
 
 
 @dataclass(frozen=True)
@@ -435,8 +418,8 @@ def _has_media(messages: Messages) -> bool:
 
 def _logged(decision: RoutingDecision) -> RoutingDecision:
     logger.debug(
-        "routed to %s (%s): router=%s score=%.4f threshold=%.4f policy=%s decide_ms=%.3f",
-        decision.model, decision.role, decision.router, decision.score, decision.threshold, decision.policy,
+        "routed to %s (%s): scorer=%s score=%.4f threshold=%.4f policy=%s decide_ms=%.3f",
+        decision.model, decision.role, decision.scorer, decision.score, decision.threshold, decision.policy,
         decision.latency_ms,
     )
     return decision

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from routed_llm.cutoff import check_fraction
 from routed_llm.errors import ConfigurationError
 from routed_llm.scorers.base import RouterScorer, check_share
 
@@ -18,26 +18,19 @@ __all__ = ["ThresholdPolicy", "calibrate", "threshold_for_share"]
 class ThresholdPolicy:
     """Send a prompt to the strong model when ``score >= threshold``.
 
-    Threshold 0 sends everything to the strong model; any threshold above 1 sends
-    everything to the weak one.
+    Threshold 0 sends everything to the strong model and 1 only scores of 1 (a policy
+    may move the cut-off of one call further, see :meth:`use_strong`).
     """
 
     threshold: float = 0.5
     name: str = "threshold"
 
     def __post_init__(self) -> None:
-        check_threshold(self.threshold)
+        check_fraction("threshold", self.threshold)
 
     def use_strong(self, score: float, threshold: float | None = None) -> bool:
         """Whether ``score`` goes to the strong model, at ``threshold`` if given."""
         return score >= (self.threshold if threshold is None else threshold)
-
-
-def check_threshold(threshold: float, field: str = "threshold") -> float:
-    """Reject NaN, infinities and negative thresholds with a message naming ``field``."""
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold) or threshold < 0:
-        raise ConfigurationError(field, f"must be a finite number >= 0, got {threshold!r}")
-    return float(threshold)
 
 
 def threshold_for_share(scores: np.ndarray, strong_share: float) -> float:

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
+from routed_llm.cutoff import check_fraction
 from routed_llm.errors import ConfigurationError, ScorerError
 from routed_llm.secrets import masked_repr
 
@@ -93,7 +94,7 @@ def check_scores(scores: Any, n_prompts: int, scorer_name: str) -> np.ndarray:
     return array
 
 
-def check_share(strong_share: float) -> None:
-    """Refuse a strong-call share outside [0, 1]: calibration and the share policies all take one."""
-    if not isinstance(strong_share, (int, float)) or not 0.0 <= strong_share <= 1.0:
-        raise ConfigurationError("strong_share", f"must be a number in [0, 1], got {strong_share!r}")
+def check_share(strong_share: float) -> float:
+    """Refuse a strong-call share outside [0, 1] (:func:`routed_llm.cutoff.check_fraction`):
+    calibration and the share policies all take one."""
+    return check_fraction("strong_share", strong_share)

@@ -1,4 +1,4 @@
-"""The router shipped inside the package: what ``router="default"`` (and no router at all) means.
+"""The router shipped inside the package: what ``scorer="default"`` (and no scorer at all) means.
 
 An equal :class:`~routed_llm.scorers.blend.BlendScorer` of a
 :class:`~routed_llm.scorers.token_embedding.TokenEmbeddingScorer` trained by

@@ -75,7 +75,7 @@ def run_cell(provider: FakeProvider, fault: str, role: ModelRole, mode: Mode, fa
     """Inject ``fault`` into the ``role`` model, make one call, and report what came back."""
     provider.clear()
     client = RoutedClient(
-        "openai/strong", "openai/weak", router=FakeScorer(default=0.9 if role == "strong" else 0.1), threshold=0.5,
+        "openai/strong", "openai/weak", scorer=FakeScorer(default=0.9 if role == "strong" else 0.1), threshold=0.5,
         fallback=fallback, api_base=provider.base_url, api_key="fake-key", num_retries=0, timeout=TIMEOUT_S,
     )
     provider.fail_next(role, **FAULTS[fault])

@@ -28,7 +28,7 @@ def provider(fake_provider: FakeProvider) -> FakeProvider:
 
 def make_model(provider: FakeProvider, **fields: Any) -> RoutedChatModel:
     params: dict[str, Any] = {
-        "strong": STRONG, "weak": WEAK, "router": FakeScorer(default=0.5), "threshold": 0.5,
+        "strong": STRONG, "weak": WEAK, "scorer": FakeScorer(default=0.5), "threshold": 0.5,
         "api_base": provider.base_url, "api_key": SECRET, "max_retries": 0,
     }
     return RoutedChatModel(**{**params, **fields})
@@ -44,7 +44,7 @@ def test_assigning_threshold_or_strong_share_changes_the_next_decision(provider:
     assert answered_by(llm) == STRONG
     llm.threshold = 0.9
     assert answered_by(llm) == WEAK
-    shared = make_model(provider, router="random", threshold=None)
+    shared = make_model(provider, scorer="random", threshold=None)
     shared.strong_share = 1.0
     assert answered_by(shared) == STRONG
     shared.strong_share = 0.0
@@ -73,7 +73,7 @@ def test_route_to_and_model_pin_alike(provider: FakeProvider) -> None:
 
 
 def test_default_router_is_the_shipped_default(provider: FakeProvider) -> None:
-    assert RoutedChatModel(strong=STRONG, weak=WEAK).router == "default"
+    assert RoutedChatModel(strong=STRONG, weak=WEAK).scorer == "default"
 
 
 # -- provider errors keep their type (issue 17 item 3) -----------------------------------------
@@ -172,7 +172,7 @@ def test_counting_tokens_neither_scores_nor_feeds_policies(provider: FakeProvide
     from routed_llm.routing import OnlineCalibrator
 
     scorer, online = FakeScorer(default=0.5), OnlineCalibrator(strong_share=0.5, window=10, min_samples=1)
-    llm = make_model(provider, router=scorer, threshold=None, policies=[online])
+    llm = make_model(provider, scorer=scorer, threshold=None, policies=[online])
     history = [SystemMessage("be brief"), HumanMessage("first question " * 20), AIMessage("first answer " * 20),
                HumanMessage("second question")]
     trim_messages(history, max_tokens=20, token_counter=llm, strategy="last", include_system=True)

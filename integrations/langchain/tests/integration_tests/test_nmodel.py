@@ -27,7 +27,7 @@ def provider(fake_provider: FakeProvider) -> FakeProvider:
 def make(provider: FakeProvider, **fields: Any) -> RoutedChatModel:
     candidates = [{"model": model, "name": model.split("/")[1], "cost": cost}
                   for model, cost in zip(MODELS, (0.01, 0.002, 0.0005), strict=True)]
-    return RoutedChatModel(models=candidates, router=keyword_quality(), cost_weight=20.0,
+    return RoutedChatModel(models=candidates, scorer=keyword_quality(), cost_weight=20.0,
                            base_url=provider.base_url, api_key="k", max_retries=0, **fields)
 
 
@@ -64,7 +64,7 @@ def test_candidate_secrets_stay_out_of_reprs_and_dumps(provider: FakeProvider) -
     llm = RoutedChatModel(
         models=[{"model": "openai/big", "name": "big", "kwargs": {"api_key": secret}},
                 {"model": "openai/tiny", "name": "tiny"}],
-        router=keyword_quality(), base_url=provider.base_url, max_retries=0,
+        scorer=keyword_quality(), base_url=provider.base_url, max_retries=0,
     )
     assert secret not in repr(llm) and secret not in llm.model_dump_json()
     assert llm.invoke("hard proof").response_metadata["routing"]["model"] == "openai/big"

@@ -13,7 +13,7 @@ from langchain_core.runnables import Runnable, RunnablePassthrough
 from langchain_core.vectorstores import InMemoryVectorStore
 from langchain_routed_llm import RoutedChatModel
 
-from routed_llm.frameworks import routing_text
+from routed_llm import routing_text
 from routed_llm.testing import FakeProvider, FakeScorer
 
 CONTEXT = [
@@ -40,7 +40,7 @@ def rag_chain(llm: RoutedChatModel, prompt: ChatPromptTemplate) -> Runnable[str,
 
 
 def make(provider: FakeProvider, scorer: FakeScorer, **fields: Any) -> RoutedChatModel:
-    return RoutedChatModel(strong="openai/strong-model", weak="openai/weak-model", router=scorer, threshold=0.5,
+    return RoutedChatModel(strong="openai/strong-model", weak="openai/weak-model", scorer=scorer, threshold=0.5,
                            api_base=provider.base_url, api_key="k", max_retries=0, **fields)
 
 

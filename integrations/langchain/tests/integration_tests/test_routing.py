@@ -38,7 +38,7 @@ def make_model(provider: FakeProvider, **fields: Any) -> RoutedChatModel:
     params: dict[str, Any] = {
         "strong": STRONG,
         "weak": WEAK,
-        "router": FakeScorer({"prove": 0.9, "hello": 0.1}, default=0.5),
+        "scorer": FakeScorer({"prove": 0.9, "hello": 0.1}, default=0.5),
         "threshold": 0.5,
         "api_base": provider.base_url,
         "api_key": SECRET,
@@ -135,7 +135,7 @@ def test_per_call_threshold_through_bind_and_configurable_fields(provider: FakeP
 
 
 def test_strong_share_per_call(provider: FakeProvider) -> None:
-    llm = make_model(provider, router="random")
+    llm = make_model(provider, scorer="random")
     assert llm.bind(strong_share=1.0).invoke("anything").response_metadata["model_name"] == STRONG
     assert llm.invoke("anything", strong_share=0.0).response_metadata["model_name"] == WEAK
 
@@ -184,7 +184,7 @@ class Person(BaseModel):
 
 @pytest.mark.parametrize("method", ["function_calling", "json_schema"])
 def test_structured_output_methods(provider: FakeProvider, method: str) -> None:
-    llm = make_model(provider, router=FakeScorer(default=0.9))
+    llm = make_model(provider, scorer=FakeScorer(default=0.9))
     person = llm.with_structured_output(Person, method=method).invoke("Extract: 'Ada' is 36 years old.")
     assert isinstance(person, Person)
     body = provider.requests[-1].body
@@ -236,7 +236,7 @@ def test_agent_streams_tokens_of_the_routed_model(provider: FakeProvider) -> Non
 def test_sticky_routing_keeps_the_model_through_the_tool_loop(
     provider: FakeProvider, sticky: bool, second: str
 ) -> None:
-    agent = create_agent(make_model(provider, router=DriftingScorer(), sticky=sticky), tools=[get_weather])
+    agent = create_agent(make_model(provider, scorer=DriftingScorer(), sticky=sticky), tools=[get_weather])
     state = agent.invoke({"messages": [HumanMessage("What is the weather in 'Rome'?")]})
     call, answer = state["messages"][1], state["messages"][-1]
     assert call.response_metadata["model_name"] == STRONG

@@ -35,7 +35,7 @@ class TestRoutedChatModelStandardIntegration(ChatModelIntegrationTests):
         return {
             "strong": "openai/strong-model",
             "weak": "openai/weak-model",
-            "router": "random",
+            "scorer": "random",
             "threshold": 0.5,
             "api_base": self.api_base,
             "api_key": "test-key",

@@ -13,7 +13,7 @@ from langchain_routed_llm.chat_models import _convert_message_to_dict, _turns
 from pydantic import SecretStr
 
 from routed_llm import ConfigurationError
-from routed_llm.frameworks import sticky_target
+from routed_llm.routing.sticky import sticky_target
 from routed_llm.testing import FakeScorer
 
 pytestmark = pytest.mark.usefixtures("socket_disabled")
@@ -23,7 +23,7 @@ SECRET = "sk-unit-secret-0123456789"
 
 
 def make_model(**fields: Any) -> RoutedChatModel:
-    return RoutedChatModel(**{"strong": STRONG, "weak": WEAK, "router": FakeScorer(default=0.2), **fields})
+    return RoutedChatModel(**{"strong": STRONG, "weak": WEAK, "scorer": FakeScorer(default=0.2), **fields})
 
 
 def test_public_names_are_pinned() -> None:
@@ -98,7 +98,7 @@ def test_unknown_tool_choice_names_the_field() -> None:
         ({"threshold": -1.0}, "threshold"),
         ({"threshold": 0.3, "strong_share": 0.2}, "threshold"),
         ({"prompt_view": "everything"}, "prompt_view"),
-        ({"router": "no-such-router"}, "router"),
+        ({"scorer": "no-such-router"}, "router"),
         ({"model_kwargs": {"model": "x"}}, "model_kwargs"),
         ({"model": "openai/gpt-4o"}, "model"),
         ({"treshold": 0.3}, "treshold"),
@@ -145,7 +145,7 @@ def test_ls_params_name_a_pinned_model_or_every_candidate() -> None:
     assert model._get_ls_params(model="strong")["ls_model_name"] == STRONG
     assert model._get_ls_params()["ls_model_name"] == f"{STRONG}|{WEAK}"
     invocation = model._get_invocation_params()
-    assert invocation["strong"] == STRONG and invocation["router"] == "fake"
+    assert invocation["strong"] == STRONG and invocation["scorer"] == "fake"
 
 
 def test_pinning_an_unknown_model_fails_before_any_call() -> None:

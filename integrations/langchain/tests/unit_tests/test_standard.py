@@ -19,7 +19,7 @@ class TestRoutedChatModelStandardUnit(ChatModelUnitTests):
 
     @property
     def chat_model_params(self) -> dict[str, Any]:
-        return {"strong": "openai/strong-model", "weak": "openai/weak-model", "router": "random"}
+        return {"strong": "openai/strong-model", "weak": "openai/weak-model", "scorer": "random"}
 
     @property
     def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:

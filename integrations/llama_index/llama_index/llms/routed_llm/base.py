@@ -1,9 +1,9 @@
 """RoutedLLM: a LlamaIndex ``FunctionCallingLLM`` whose every call is routed by routed-llm.
 
 The class translates (LlamaIndex messages, tools and streams to and from litellm's
-format); what routing needs beyond translation (the client built from the fields, per-call
-options, the sticky tool-loop rule, the question to score, secrets, provider errors) comes
-from :mod:`routed_llm.frameworks`, shared with the LangChain adapter.
+format) and maps its fields onto a :class:`routed_llm.RoutingConfig`; the client routes
+and calls, once per LlamaIndex call. What both adapters share (the fields' mapping, the
+question to score, secrets, provider errors) comes from :mod:`routed_llm.frameworks`.
 """
 
 from __future__ import annotations
@@ -54,32 +54,24 @@ from llama_index.llms.routed_llm.utils import (
 )
 
 from routed_llm.client import RoutedClient, RoutedResponse
+from routed_llm.config import DEFAULT_SCORER, RoutingConfig, check_litellm_kwargs, scorer_argument
+from routed_llm.cutoff import check_cut_off, check_fraction
 from routed_llm.decision import RoutingDecision
 from routed_llm.errors import ConfigurationError
 from routed_llm.frameworks import (
-    DEFAULT_ROUTER,
-    RESERVED_KWARGS,
     ROUTING_KEY,
-    BuiltClient,
-    Turn,
-    adapter_settings,
-    aroute,
-    check_threshold_field,
+    adapter_config,
     conceal,
     normalise_tool_choice,
-    pin_target,
     provider_errors,
     question_of,
-    route,
-    routing_text,
-    split_call_options,
-    sticky_target,
     token_usage,
     without_secrets,
 )
 from routed_llm.pricing import ModelPrice
-from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, PromptView
+from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, PromptView, routing_text
 from routed_llm.routing.policy import RoutingPolicy
+from routed_llm.routing.sticky import Turn
 from routed_llm.scorers.base import RouterScorer
 
 __all__ = ["RoutedLLM"]
@@ -122,9 +114,9 @@ class RoutedLLM(FunctionCallingLLM):
         default=None, description="N candidates (given as models=) instead of strong and weak."
     )
     cost_weight: float = Field(default=0.0, description="With N candidates: quality given up to save one USD a request.")
-    router: str | RouterScorer | None = Field(
-        default=DEFAULT_ROUTER,
-        description="Registered router name, saved router directory or scorer instance; 'default' is the shipped one.",
+    scorer: str | RouterScorer | None = Field(
+        default=DEFAULT_SCORER,
+        description="Registered scorer name, saved router directory or scorer instance; 'default' is the shipped one.",
     )
     threshold: float | None = Field(
         default=None, description="Score (0..1) at or above which the strong model answers (0.5 when unset)."
@@ -175,15 +167,14 @@ class RoutedLLM(FunctionCallingLLM):
     # ``Settings.llm.threshold = 2`` fails where it is written, not at the next call.
     model_config = ConfigDict(validate_assignment=True)
 
-    _built: BuiltClient | None = PrivateAttr(default=None)
-    _wrapped: RoutedClient | None = PrivateAttr(default=None)
+    _client: RoutedClient | None = PrivateAttr(default=None)
     _limits: tuple[tuple[str, ...], tuple[int, int, bool]] | None = PrivateAttr(default=None)
 
     def __init__(
         self,
         strong: str | None = None,
         weak: str | None = None,
-        router: str | RouterScorer | None = DEFAULT_ROUTER,
+        scorer: str | RouterScorer | None = DEFAULT_SCORER,
         threshold: float | None = None,
         *,
         strong_share: float | None = None,
@@ -202,9 +193,11 @@ class RoutedLLM(FunctionCallingLLM):
         client: RoutedClient | None = None,
         models: Sequence[str | Mapping[str, Any]] | None = None,
         cost_weight: float = 0.0,
+        router: str | RouterScorer | None = None,
         **kwargs: Any,
     ) -> None:
-        """Take the settings, or wrap ``client`` (sharing its usage ledger).
+        """Take the settings (a :class:`routed_llm.RoutingConfig`'s, mapped by :meth:`to_config`),
+        or wrap ``client`` (its configuration becomes the fields; its usage ledger is shared).
 
         ``prices`` (USD per token, by model) price models litellm's cost map lacks;
         ``policies`` (:mod:`routed_llm.routing`: online calibration, an out-of-distribution
@@ -212,25 +205,30 @@ class RoutedLLM(FunctionCallingLLM):
         ``models`` (with ``cost_weight``) routes among N candidates instead of a strong/weak
         pair, as :class:`routed_llm.RoutedClient` does; ``route_to`` then also takes a
         candidate's model or name. ``num_retries`` (litellm's name) is accepted for
-        ``max_retries``. Any other unknown argument is a :class:`ConfigurationError`.
+        ``max_retries``; ``router`` is the deprecated name of ``scorer``. Any other unknown
+        argument is a :class:`ConfigurationError`.
         """
+        scorer = scorer_argument(scorer, router)
         num_retries = kwargs.pop("num_retries", None)  # litellm's name for max_retries
         max_retries = num_retries if max_retries is None else max_retries
         candidates = kwargs.pop("candidates", None)  # what ``to_dict`` calls models
         models = candidates if models is None else models
         _check_arguments(kwargs, additional_kwargs, strong_kwargs, weak_kwargs)
-        check_threshold_field("threshold", threshold)
-        check_threshold_field("strong_share", strong_share)
+        check_cut_off(threshold, strong_share)  # a typed error here, not pydantic's wrapper of it
         if client is not None:
             given = [strong, weak, threshold, strong_share, models, api_key, api_base, timeout, max_retries]
-            if any(value is not None for value in given) or router != DEFAULT_ROUTER or (
+            if any(value is not None for value in given) or scorer != DEFAULT_SCORER or (
                 fallback or additional_kwargs or strong_kwargs or weak_kwargs or prices or policies
             ):
                 raise ConfigurationError(
-                    "client", "a client carries its own models, router, threshold and litellm arguments; give it or them"
+                    "client", "a client carries its own models, scorer, threshold and litellm arguments; give it or them"
                 )
-            strong, weak, router, threshold = client.strong, client.weak, client.scorer.name, client.threshold
-            prompt_view, max_prompt_chars, fallback = client.prompt_view, client.max_prompt_chars, client.fallback
+            config = client.config
+            strong, weak, models, scorer = config.strong, config.weak, config.models, config.scorer
+            threshold, strong_share, cost_weight = config.threshold, config.strong_share, config.cost_weight
+            prompt_view, max_prompt_chars, fallback = config.prompt_view, config.max_prompt_chars, config.fallback
+            prices, policies = config.prices, config.policies
+            additional_kwargs, strong_kwargs, weak_kwargs = config.litellm_kwargs, config.strong_kwargs, config.weak_kwargs
         elif models is None and (strong is None or weak is None):
             raise ConfigurationError("strong" if strong is None else "weak", "is required (or pass models= or client=)")
         super().__init__(
@@ -238,7 +236,7 @@ class RoutedLLM(FunctionCallingLLM):
             weak=weak,
             candidates=None if models is None else [conceal(m) if isinstance(m, Mapping) else m for m in models],
             cost_weight=cost_weight,
-            router=router,
+            scorer=scorer,
             threshold=threshold,
             strong_share=strong_share,
             prompt_view=prompt_view,
@@ -255,15 +253,13 @@ class RoutedLLM(FunctionCallingLLM):
             policies=list(policies),
             **kwargs,
         )
-        self._wrapped = client
-        if threshold is not None and strong_share is not None:
-            raise ConfigurationError("threshold", "give either threshold or strong_share, not both")
-        self._client_now()  # a bad model, router or view fails here, naming its field
+        self._client = client
+        self._client_now()  # a bad model, scorer or view fails here, naming its field
 
     @field_validator("threshold", "strong_share")
     @classmethod
     def _in_unit_interval(cls, value: float | None, info: ValidationInfo) -> float | None:
-        return check_threshold_field(str(info.field_name), value)
+        return None if value is None else check_fraction(str(info.field_name), value)
 
     @field_serializer("additional_kwargs", "strong_kwargs", "weak_kwargs")
     def _serialize_kwargs(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -273,10 +269,10 @@ class RoutedLLM(FunctionCallingLLM):
     def _serialize_candidates(self, values: list[str | dict[str, Any]] | None) -> list[str | dict[str, Any]] | None:
         return None if values is None else [without_secrets(v) if isinstance(v, Mapping) else v for v in values]
 
-    @field_serializer("router")
-    def _serialize_router(self, router: str | RouterScorer | None) -> str | None:
+    @field_serializer("scorer")
+    def _serialize_scorer(self, scorer: str | RouterScorer | None) -> str | None:
         """A scorer instance serialises as its name."""
-        return router if router is None or isinstance(router, str) else router.name
+        return scorer if scorer is None or isinstance(scorer, str) else scorer.name
 
     @property
     def models(self) -> list[str]:
@@ -313,7 +309,7 @@ class RoutedLLM(FunctionCallingLLM):
             **super().to_payload(),
             "strong": self.strong,
             "weak": self.weak,
-            "router": self._serialize_router(self.router),
+            "scorer": self._serialize_scorer(self.scorer),
             "threshold": self.threshold,
             "strong_share": self.strong_share,
         }
@@ -424,22 +420,19 @@ class RoutedLLM(FunctionCallingLLM):
 
     # -- the calls ----------------------------------------------------------------------
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        client, chat, options, sticky, call_kwargs = self._request(messages, kwargs)
-        decision = route(client, chat, options, sticky)
+        client, chat, call_kwargs = self._request(messages, kwargs)
         with provider_errors():
-            return _chat_response(client.complete_with(decision, chat, **call_kwargs))
+            return _chat_response(client.complete(chat, **call_kwargs))
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        client, chat, options, sticky, call_kwargs = self._request(messages, kwargs)
-        decision = await aroute(client, chat, options, sticky)
+        client, chat, call_kwargs = self._request(messages, kwargs)
         with provider_errors():
-            return _chat_response(await client.acomplete_with(decision, chat, **call_kwargs))
+            return _chat_response(await client.acomplete(chat, **call_kwargs))
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        client, chat, options, sticky, call_kwargs = self._request(messages, kwargs)
-        decision = route(client, chat, options, sticky)
+        client, chat, call_kwargs = self._request(messages, kwargs)
         with provider_errors():
-            stream = client.stream_with(decision, chat, **call_kwargs)
+            stream = client.stream(chat, **call_kwargs)
 
         def gen() -> ChatResponseGen:
             state = StreamState()
@@ -455,10 +448,9 @@ class RoutedLLM(FunctionCallingLLM):
         return gen()
 
     async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
-        client, chat, options, sticky, call_kwargs = self._request(messages, kwargs)
-        decision = await aroute(client, chat, options, sticky)
+        client, chat, call_kwargs = self._request(messages, kwargs)
         with provider_errors():
-            stream = await client.astream_with(decision, chat, **call_kwargs)
+            stream = await client.astream(chat, **call_kwargs)
 
         async def gen() -> ChatResponseAsyncGen:
             state = StreamState()
@@ -475,34 +467,31 @@ class RoutedLLM(FunctionCallingLLM):
 
     def _request(
         self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]
-    ) -> tuple[RoutedClient, list[dict[str, Any]], dict[str, Any], str | None, dict[str, Any]]:
-        """A call split into the client, the chat, the router's options, the sticky model and
-        litellm's arguments."""
-        kwargs = dict(kwargs)
-        if kwargs.get("route_to") is not None:
-            kwargs["route_to"] = _pin(kwargs["route_to"], self.strong, self.weak, self.candidates)
-        options, litellm_kwargs = split_call_options(
-            kwargs, {"threshold": self.threshold, "strong_share": self.strong_share}
-        )
+    ) -> tuple[RoutedClient, list[dict[str, Any]], dict[str, Any]]:
+        """The client, the chat and the client's arguments for one call: the sampling fields,
+        the call's own arguments, and for a history ending in a tool result its turns, for
+        the sticky rule."""
         call_kwargs: dict[str, Any] = {}
         if self.temperature is not None:
             call_kwargs["temperature"] = self.temperature
         if self.max_tokens is not None:
             call_kwargs["max_tokens"] = self.max_tokens
-        call_kwargs.update(litellm_kwargs)
-        sticky = None
+        call_kwargs.update(kwargs)
         if self.sticky and messages and messages[-1].role == MessageRole.TOOL:
-            sticky = sticky_target(_turns(messages), by_model=self.candidates is not None)
-        return self._client_now(), to_openai_messages(messages), options, sticky, call_kwargs
+            call_kwargs["sticky"] = _turns(messages)
+        return self._client_now(), to_openai_messages(messages), call_kwargs
+
+    def to_config(self) -> RoutingConfig:
+        """The routing configuration these fields describe (the client is built from it)."""
+        return adapter_config(self, self.additional_kwargs, self.candidates)
 
     def _client_now(self) -> RoutedClient:
-        """The wrapped client, or the one for the fields as they are now (rebuilt only when
-        they changed, so ``llm.threshold = x`` costs nothing and a model change takes effect)."""
-        if self._wrapped is not None:
-            return self._wrapped
-        settings = adapter_settings(self, self.additional_kwargs, self.candidates)
-        self._built = BuiltClient.for_settings(self._built, settings)
-        return self._built.client
+        """The client for the fields as they are now: the same one while they are unchanged
+        (a wrapped client too), one sharing its usage and policies' state when only the
+        cut-off changed (:meth:`~routed_llm.RoutedClient.reconfigured`)."""
+        config = self.to_config()
+        self._client = RoutedClient.from_config(config) if self._client is None else self._client.reconfigured(config)
+        return self._client
 
     def _model_limits(self) -> tuple[int, int, bool]:
         """Context window, output limit and tool support of the smaller model, looked up once per set of models."""
@@ -517,19 +506,14 @@ class RoutedLLM(FunctionCallingLLM):
 
 
 def _check_arguments(kwargs: Mapping[str, Any], *litellm_kwargs: Mapping[str, Any] | None) -> None:
-    """Misspelt arguments (``temprature=``) and the router's own ones fail instead of being dropped."""
+    """Misspelt arguments (``temprature=``) fail instead of being dropped; a routing option
+    among litellm's arguments is refused naming the field it was given in."""
     known = {name for name, info in RoutedLLM.model_fields.items() for name in (name, info.alias) if name}
     unknown = sorted(set(kwargs) - known)
     if unknown:
         raise ConfigurationError(unknown[0], "unknown argument; pass extra litellm arguments in additional_kwargs")
     for name, values in zip(("additional_kwargs", "strong_kwargs", "weak_kwargs"), litellm_kwargs, strict=True):
-        reserved = sorted(RESERVED_KWARGS.intersection(values or {}))
-        if reserved:
-            raise ConfigurationError(name, f"{reserved} are set by the router, not by the caller")
-
-
-def _pin(value: Any, strong: str | None, weak: str | None, candidates: Any) -> str:
-    return pin_target(value, None if candidates is not None else strong, None if candidates is not None else weak)
+        check_litellm_kwargs(values or {}, name, construction=True)
 
 
 def _question_scored(prompt: BasePromptTemplate, prompt_args: Mapping[str, Any]) -> AbstractContextManager[None]:
@@ -540,7 +524,7 @@ def _question_scored(prompt: BasePromptTemplate, prompt_args: Mapping[str, Any])
 
 
 def _turns(messages: Sequence[ChatMessage]) -> list[Turn]:
-    """What the sticky rule reads of each message (see :func:`routed_llm.frameworks.sticky_target`)."""
+    """What the sticky rule reads of each message (see :mod:`routed_llm.routing.sticky`)."""
     turns = []
     for message in messages:
         if message.role == MessageRole.TOOL:
