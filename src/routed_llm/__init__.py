@@ -17,6 +17,7 @@ from routed_llm.errors import (
     ProviderError,
     RoutedLLMError,
     ScorerError,
+    StateStoreError,
     UnknownRouterError,
 )
 from routed_llm.pricing import ModelPrice
@@ -49,6 +50,7 @@ __all__ = [
     "RouterScorer",
     "RoutingDecision",
     "ScorerError",
+    "StateStoreError",
     "ThresholdPolicy",
     "Ticket",
     "UnknownRouterError",
