@@ -454,11 +454,14 @@ class Ticket:
         """Give the admission back for a call that was cancelled, closed or abandoned."""
         if self.lease.released:
             return
-        cost = self._bill_unanswered()
+        tokens = self._request.prompt_tokens(self.model)
+        cost = self._client._prices.cost(self.model, tokens, 0)
         if error is None or outcome_status(error) == CANCELLED_STATUS:
-            self.lease.cancel(cost=cost)
+            released = self.lease.cancel(cost=cost)
         else:
-            self.lease.release(cost=cost, error=error)
+            released = self.lease.release(cost=cost, error=error)
+        if released:  # a stream closed and collected at once is billed once
+            self._record(tokens, 0, estimated=True)
 
     def _bill_unanswered(self) -> float | None:
         """Record a call that never answered at its prompt's tokens; its estimated cost."""

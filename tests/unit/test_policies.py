@@ -5,8 +5,17 @@ import threading
 import numpy as np
 import pytest
 
-from routed_llm import ConfigurationError
-from routed_llm.routing import CallOutcome, ConcurrencyCap, Grant, LatencyTarget, OnlineCalibrator, SpendBudget
+from routed_llm import ConfigurationError, PairRouter, StateStoreError
+from routed_llm.routing import (
+    CallOutcome,
+    ConcurrencyCap,
+    Grant,
+    LatencyTarget,
+    OnlineCalibrator,
+    RoutingPolicy,
+    SpendBudget,
+)
+from routed_llm.testing import FakeScorer
 
 
 class Clock:
@@ -134,3 +143,44 @@ def test_latency_target_degrades_and_probes() -> None:
     assert [target.admit("strong") for _ in range(3)] == ["weak", "weak", "strong"]
     target.release(CallOutcome("strong", None, 0.2))
     assert target.admit("strong") == "strong"
+
+
+class Failing(RoutingPolicy):
+    """A policy whose admission or release raises, as a buggy custom policy or a dead store would."""
+
+    name = "failing"
+
+    def __init__(self, when: str, error: Exception) -> None:
+        self.when = when
+        self.error = error
+
+    def admit(self, role: str) -> str:  # type: ignore[override]
+        if self.when == "admit":
+            raise self.error
+        return role
+
+    def release(self, outcome: CallOutcome) -> None:
+        if self.when == "release":
+            raise self.error
+
+
+def pair(*policies: RoutingPolicy) -> PairRouter:
+    return PairRouter("big", "small", FakeScorer(default=0.9), 0.5, policies=policies)
+
+
+def test_a_policy_that_raises_while_admitting_gives_back_what_earlier_policies_granted() -> None:
+    cap = ConcurrencyCap(1)
+    with pytest.raises(RuntimeError, match="bug"):
+        pair(cap, Failing("admit", RuntimeError("bug"))).admit(["big", "small"])
+    assert cap.in_flight == 0
+
+
+def test_a_failing_release_does_not_keep_the_other_policies_from_theirs(caplog: pytest.LogCaptureFixture) -> None:
+    cap = ConcurrencyCap(1)
+    lease = pair(Failing("release", StateStoreError("store down")), cap).admit(["big", "small"])
+    assert lease is not None and lease.release(cost=0.0)  # a store failure is logged, not raised
+    assert cap.in_flight == 0 and "store down" in caplog.text
+    lease = pair(Failing("release", RuntimeError("bug")), cap).admit(["big", "small"])
+    with pytest.raises(RuntimeError, match="bug"):  # any other failure is raised once every policy was released
+        lease.release(cost=0.0)
+    assert cap.in_flight == 0
