@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/generalization.py
 	$(PY) benchmarks/first_call.py
 	$(PY) benchmarks/fault_matrix.py
+	$(PY) benchmarks/policy_books.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check src integrations tests benchmarks tools

@@ -46,8 +46,8 @@ def measure(label: str, state: StateStore) -> None:
     def cycle(index: int) -> None:
         now[0] = index * 60.0 / REQUESTS
         budget.adjust_threshold(0.5, scores[index])
-        role = budget.admit("strong")
-        budget.release(CallOutcome(role, 0.001, 0.1))
+        granted = budget.grant("strong", lambda role: 0.001)
+        budget.release(CallOutcome(granted.role, 0.001, 0.1, granted=granted))
 
     budget_us = per_request_us(cycle)
     print(f"{label:<22} calibrator {calibrator_us:8.0f} us/request   budget {budget_us:8.0f} us/request")

@@ -20,6 +20,7 @@ from routed_llm.errors import (
     ProviderError,
     RoutedLLMError,
     ScorerError,
+    StateStoreError,
     UnknownRouterError,
 )
 from routed_llm.pricing import ModelPrice
@@ -79,6 +80,7 @@ __all__ = [
     "RoutingPolicy",
     "ScorerError",
     "SpendBudget",
+    "StateStoreError",
     "UnknownRouterError",
     "UsageReport",
     "__version__",

@@ -20,6 +20,9 @@ class ModelUsage:
     cost: float = 0.0
     unpriced_calls: int = 0
     """Calls whose cost is unknown (the model is not in the price map); not in ``cost``."""
+    estimated_calls: int = 0
+    """Calls that never answered (cancelled, timed out, broken mid-stream), counted at their
+    prompt's estimated tokens: the provider bills a call it started."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class UsageReport:
             lines.append(
                 f"{model:40} {usage.calls:7d} {usage.prompt_tokens:10d} {usage.completion_tokens:10d} "
                 f"{usage.cost:12.6f}" + (f"  ({usage.unpriced_calls} unpriced)" if usage.unpriced_calls else "")
+                + (f"  ({usage.estimated_calls} estimated)" if usage.estimated_calls else "")
             )
         if self.always_strong_cost is not None:
             lines.append(
@@ -78,7 +82,7 @@ class Ledger:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._models: dict[str, list[Any]] = {}  # calls, prompt and completion tokens, cost, unpriced calls
+        self._models: dict[str, list[Any]] = {}  # calls, tokens in and out, cost, unpriced and estimated calls
         self._always_strong: float | None = 0.0
         self._failed = 0
 
@@ -89,11 +93,14 @@ class Ledger:
         completion_tokens: int,
         cost: float | None,
         always_strong_cost: float | None,
+        *,
+        estimated: bool = False,
     ) -> None:
         with self._lock:
             totals = self._models.get(model)
             if totals is None:
-                totals = self._models[model] = [0, 0, 0, 0.0, 0]
+                totals = self._models[model] = [0, 0, 0, 0.0, 0, 0]
+            totals[5] += estimated
             totals[0] += 1
             totals[1] += prompt_tokens
             totals[2] += completion_tokens

@@ -186,10 +186,10 @@ def read_config(directory: str | Path) -> dict[str, Any]:
     """Parse and check ``config.json``; every problem names the file and the field."""
     config_path = Path(directory) / CONFIG_NAME
     try:
-        config = json.loads(config_path.read_text())
+        config = json.loads(config_path.read_text(), parse_int=_bounded_int)
     except FileNotFoundError as exc:
         raise ArtifactError(f"{config_path}: not found; a saved router needs {CONFIG_NAME}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError) as exc:  # json.JSONDecodeError is a ValueError
         raise ArtifactError(f"{config_path}: not valid JSON: {exc}") from exc
     except RecursionError as exc:
         raise ArtifactError(f"{config_path}: nested too deeply to be a router's config") from exc
@@ -354,6 +354,25 @@ def _check_tensors(where: str, state: Mapping[str, np.ndarray]) -> None:
                             "varied prompts, or set score_quantiles_ = None to save without them)")
 
 
+_MAX_INT_DIGITS = 19
+"""Integers in a config are counts and sizes; one longer than this (past int64) is hostile."""
+
+
+class _OversizedInt:
+    """An integer literal too long to be any field's value, kept unconverted (converting a
+    5,000-digit literal is a ValueError of its own) so that the check reading it names its field."""
+
+    def __init__(self, literal: str) -> None:
+        self.digits = len(literal.lstrip("-"))
+
+    def __repr__(self) -> str:
+        return f"<an integer of {self.digits} digits>"
+
+
+def _bounded_int(literal: str) -> int | _OversizedInt:
+    return int(literal) if len(literal.lstrip("-")) <= _MAX_INT_DIGITS else _OversizedInt(literal)
+
+
 def _check_json_values(config_path: Path, fields: Mapping[str, Any]) -> None:
     """No NaN or infinity (Python's json reads them) and no absurd nesting in what builds the scorer."""
     pending: list[tuple[str, Any, int]] = [(name, value, 1) for name, value in fields.items()]
@@ -363,6 +382,8 @@ def _check_json_values(config_path: Path, fields: Mapping[str, Any]) -> None:
             raise ArtifactError(f"{config_path}: field {where!r} is nested more than {_MAX_DEPTH} levels deep")
         if isinstance(value, float) and not np.isfinite(value):
             raise ArtifactError(f"{config_path}: field {where!r} is {value}, not a finite number")
+        if isinstance(value, _OversizedInt):
+            raise ArtifactError(f"{config_path}: field {where!r} is {value!r}, larger than any count a router holds")
         if isinstance(value, dict):
             pending.extend((f"{where}.{key}", item, depth + 1) for key, item in value.items())
         elif isinstance(value, list):

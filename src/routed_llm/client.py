@@ -13,23 +13,24 @@ import logging
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from routed_llm.accounting import Ledger, UsageReport
 from routed_llm.config import CALL_OPTIONS, DEFAULT_SCORER, CallOptions, Mode, RoutingConfig, scorer_argument
 from routed_llm.decision import ModelRole, RoutingDecision
 from routed_llm.errors import ConfigurationError, InvalidPromptError, ProviderError
+from routed_llm.estimates import CallEstimator
 from routed_llm.masked_errors import masked_exception
 from routed_llm.pricing import PriceBook
 from routed_llm.prompts import Messages, PromptView, scored_text_in_force
 from routed_llm.routing.fleet import Fleet
-from routed_llm.routing.lease import Lease
+from routed_llm.routing.lease import CANCELLED_STATUS, TIMEOUT_STATUS, Lease, outcome_status
 from routed_llm.routing.policy import RoutingPolicy
 from routed_llm.routing.router import PairRouter, Router
 from routed_llm.routing.sticky import STICKY_POLICY, sticky_target
 from routed_llm.scorers.base import RouterScorer
-from routed_llm.secrets import redact_mapping, redact_text, secret_values
+from routed_llm.secrets import environment_secrets, redact_mapping, redact_text, secret_values
 from routed_llm.streams import AsyncRoutedStream, RoutedStream, afirst_chunks, first_chunks
 
 if TYPE_CHECKING:
@@ -150,6 +151,7 @@ class RoutedClient:
             return RoutedClient.from_config(config)
         client = RoutedClient.__new__(RoutedClient)
         client._start(config, self.router.with_cut_off(config.threshold, config.strong_share), self._ledger)
+        client._estimator = self._estimator
         return client
 
     def _start(self, config: RoutingConfig, router: Router, ledger: Ledger) -> None:
@@ -169,6 +171,7 @@ class RoutedClient:
             {secret for kwargs in self._model_kwargs.values() for secret in secret_values(kwargs)}, key=len, reverse=True
         )
         self._prices = PriceBook(config.prices)
+        self._estimator = CallEstimator(self._prices)
         self._ledger = ledger
         warm_litellm()
 
@@ -254,7 +257,7 @@ class RoutedClient:
             response = litellm.completion(**request.for_model(ticket.model))
             return RoutedResponse(response, ticket.settle(response.usage))
 
-        return self._attempt(decision, call)
+        return self._attempt(decision, request, call)
 
     async def acomplete(self, messages: Messages, **kwargs: Any) -> RoutedResponse:
         """Async :meth:`complete`."""
@@ -268,7 +271,7 @@ class RoutedClient:
             response = await litellm.acompletion(**request.for_model(ticket.model))
             return RoutedResponse(response, ticket.settle(response.usage))
 
-        return await self._aattempt(decision, call)
+        return await self._aattempt(decision, request, call)
 
     def stream(self, messages: Messages, **kwargs: Any) -> RoutedStream:
         """Route and stream the answer (``kwargs`` as in :meth:`complete`); the stream's
@@ -284,7 +287,7 @@ class RoutedClient:
             chunks = litellm.completion(**request.for_model(ticket.model))
             return RoutedStream(ticket, chunks, first_chunks(chunks, ticket.model))
 
-        return self._attempt(decision, call)
+        return self._attempt(decision, request, call)
 
     async def astream(self, messages: Messages, **kwargs: Any) -> AsyncRoutedStream:
         """Async :meth:`stream`: ``async for chunk in await client.astream(...)``."""
@@ -298,7 +301,7 @@ class RoutedClient:
             chunks = await litellm.acompletion(**request.for_model(ticket.model))
             return AsyncRoutedStream(ticket, chunks, await afirst_chunks(chunks, ticket.model))
 
-        return await self._aattempt(decision, call)
+        return await self._aattempt(decision, request, call)
 
     # -- accounting -------------------------------------------------------------------------
     def usage(self) -> UsageReport:
@@ -316,15 +319,15 @@ class RoutedClient:
         )
 
     # -- the attempt loop ---------------------------------------------------------------------
-    def _attempt(self, decision: RoutingDecision, call: Callable[[Ticket], T]) -> T:
+    def _attempt(self, decision: RoutingDecision, request: _Request, call: Callable[[Ticket], T]) -> T:
         """Try the router's admitted attempts in order until one answers.
 
         Every attempt's admission goes back to the policies however it ends: answered
         (with its cost), failed (with its status), or cancelled (the exception propagates).
         """
         failures = _Failures(self, decision)
-        for lease in self.router.attempts(decision, fallback=self.fallback):
-            ticket = Ticket(self, decision, lease)
+        for lease in self.router.attempts(decision, fallback=self.fallback, estimate=request.reservation):
+            ticket = Ticket(self, decision, lease, request)
             try:
                 return call(ticket)
             except Exception as exc:
@@ -334,11 +337,13 @@ class RoutedClient:
                 raise
         raise failures.error()
 
-    async def _aattempt(self, decision: RoutingDecision, call: Callable[[Ticket], Awaitable[T]]) -> T:
+    async def _aattempt(
+        self, decision: RoutingDecision, request: _Request, call: Callable[[Ticket], Awaitable[T]]
+    ) -> T:
         """Async :meth:`_attempt` (``asyncio.CancelledError`` releases the attempt and propagates)."""
         failures = _Failures(self, decision)
-        for lease in self.router.attempts(decision, fallback=self.fallback):
-            ticket = Ticket(self, decision, lease)
+        for lease in self.router.attempts(decision, fallback=self.fallback, estimate=request.reservation):
+            ticket = Ticket(self, decision, lease, request)
             try:
                 return await call(ticket)
             except Exception as exc:
@@ -376,11 +381,14 @@ class RoutedClient:
         return scored, sticky_target(options.sticky, by_model=self.fleet is not None)
 
     def _request(self, messages: Messages, kwargs: Mapping[str, Any], *, stream: bool = False) -> _Request:
-        return _Request(self._model_kwargs, _chat_messages(messages), kwargs, stream)
+        return _Request(self._model_kwargs, _chat_messages(messages), kwargs, stream, self._estimator)
 
-    def _masked(self, error: Exception) -> tuple[str, Exception]:
-        """The error's text and a copy of it with this client's secrets masked."""
-        return redact_text(f"{type(error).__name__}: {error}", self._secrets), masked_exception(error, self._secrets)
+    def _masked(self, error: Exception, request: _Request) -> tuple[str, Exception]:
+        """The error's text and a copy of it with every key masked: this client's, the call's
+        own (``api_key``, ``extra_headers``) and those litellm reads from the environment."""
+        secrets = sorted({*self._secrets, *secret_values(request.call_kwargs), *environment_secrets()},
+                         key=len, reverse=True)
+        return redact_text(f"{type(error).__name__}: {error}", secrets), masked_exception(error, secrets)
 
 
 class Ticket:
@@ -388,12 +396,15 @@ class Ticket:
 
     :meth:`settle` records an answered call (its cost in the ledger, the admission back
     to the policies); :meth:`fail` and :meth:`stream_failure` a failed one; :meth:`release`
-    a call its caller gave up on. Only the first of them reaches the policies.
+    a call its caller gave up on. Only the first of them reaches the policies. A call the
+    provider started but that never answered (cancelled, timed out, broken mid-stream) is
+    billed its prompt's tokens, in :meth:`RoutedClient.usage` and in the budgets.
     """
 
-    def __init__(self, client: RoutedClient, routed: RoutingDecision, lease: Lease) -> None:
+    def __init__(self, client: RoutedClient, routed: RoutingDecision, lease: Lease, request: _Request) -> None:
         self._client = client
         self._routed = routed
+        self._request = request
         self.lease = lease
         self.model = lease.model
         self.decision = lease.applied_to(routed)
@@ -403,43 +414,63 @@ class Ticket:
         """Record the answered call and return the decision with its cost."""
         prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
         completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
-        client = self._client
-        cost = client._prices.cost(self.model, prompt_tokens, completion_tokens)
-        client._ledger.record(
-            self.model, prompt_tokens, completion_tokens, cost,
-            client._prices.cost(client.strong, prompt_tokens, completion_tokens),
-        )
+        cost = self._record(prompt_tokens, completion_tokens, estimated=False)
+        self._client._estimator.observe(self.model, completion_tokens)
         self.lease.release(cost=cost)
         settled = self.decision.with_outcome(cost=cost)
         if settled.fallback:
             logger.warning("fell back from %s to %s", settled.routed_model, self.model)
         return settled
 
-    def fail(self, error: Exception) -> str:
-        """Record a failed attempt; returns its masked description."""
-        self.lease.release(error=error)
-        detail, _ = self._client._masked(error)
+    def fail(self, error: Exception, *, started: bool = False) -> str:
+        """Record a failed attempt (``started``: the provider had begun answering); returns its masked description."""
+        billed = started or outcome_status(error) == TIMEOUT_STATUS
+        self.lease.release(cost=self._bill_unanswered() if billed else None, error=error)
+        detail, _ = self.masked(error)
         logger.warning("%s failed: %s", self.model, detail)
         return detail
 
+    def masked(self, error: Exception) -> tuple[str, Exception]:
+        """``error``'s text and a copy of it with every key this call could carry masked."""
+        return self._client._masked(error, self._request)
+
     def stream_failure(self, error: Exception) -> ProviderError:
         """Record a stream that broke after its first content: the error to raise (no fallback)."""
-        detail = self.fail(error)
+        detail = self.fail(error, started=True)
         self._client._ledger.record_failure()
         failure = ProviderError(
             f"{self.model} failed mid-stream (router {self._routed.router!r} chose it): {detail}",
             models=[self.model],
             decision=self.decision,
         )
-        failure.__cause__ = self._client._masked(error)[1]
+        failure.__cause__ = self.masked(error)[1]
         return failure
 
     def release(self, error: BaseException | None = None) -> None:
         """Give the admission back for a call that was cancelled, closed or abandoned."""
-        if error is None:
-            self.lease.cancel()
+        if self.lease.released:
+            return
+        tokens = self._request.prompt_tokens(self.model)
+        cost = self._client._prices.cost(self.model, tokens, 0)
+        if error is None or outcome_status(error) == CANCELLED_STATUS:
+            released = self.lease.cancel(cost=cost)
         else:
-            self.lease.release(error=error)
+            released = self.lease.release(cost=cost, error=error)
+        if released:  # a stream closed and collected at once is billed once
+            self._record(tokens, 0, estimated=True)
+
+    def _bill_unanswered(self) -> float | None:
+        """Record a call that never answered at its prompt's tokens; its estimated cost."""
+        return self._record(self._request.prompt_tokens(self.model), 0, estimated=True)
+
+    def _record(self, prompt_tokens: int, completion_tokens: int, *, estimated: bool) -> float | None:
+        client = self._client
+        cost = client._prices.cost(self.model, prompt_tokens, completion_tokens)
+        client._ledger.record(
+            self.model, prompt_tokens, completion_tokens, cost,
+            client._prices.cost(client.strong, prompt_tokens, completion_tokens), estimated=estimated,
+        )
+        return cost
 
 
 class _Failures:
@@ -448,17 +479,16 @@ class _Failures:
     def __init__(self, client: RoutedClient, decision: RoutingDecision) -> None:
         self._client = client
         self._decision = decision
-        self._last: Exception | None = None
+        self._last: tuple[str, Exception] | None = None
 
     def add(self, ticket: Ticket, error: Exception) -> None:
-        ticket.fail(error)
-        self._last = error
+        self._last = (ticket.fail(error), ticket.masked(error)[1])
 
     def error(self) -> ProviderError:
-        client, decision, cause = self._client, self._decision, self._last
+        client, decision = self._client, self._decision
         client._ledger.record_failure()
         tried = client.router.plan(decision, fallback=client.fallback)
-        detail, masked = client._masked(cause) if cause is not None else ("no model was admitted", None)
+        detail, masked = self._last if self._last is not None else ("no model was admitted", None)
         error = ProviderError(
             f"{' and '.join(tried)} failed (router {decision.router!r} scored {decision.score:.3f} "
             f"against threshold {decision.threshold:.3f}, chose {decision.model}): {detail}",
@@ -477,6 +507,19 @@ class _Request:
     chat: list[Mapping[str, Any]]
     call_kwargs: Mapping[str, Any]
     stream: bool
+    estimator: CallEstimator
+    _tokens: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def prompt_tokens(self, model: str) -> int:
+        """The prompt's tokens for ``model``, counted once per request and model."""
+        if model not in self._tokens:
+            self._tokens[model] = self.estimator.prompt_tokens(model, self.chat)
+        return self._tokens[model]
+
+    def reservation(self, model: str) -> float | None:
+        """USD a budget holds for this request on ``model`` until it answers."""
+        kwargs = {**self.model_kwargs[model], **self.call_kwargs}
+        return self.estimator.reservation(model, self.prompt_tokens(model), kwargs)
 
     def for_model(self, model: str) -> dict[str, Any]:
         merged = {**self.model_kwargs[model], **self.call_kwargs, "model": model, "messages": self.chat}
@@ -501,8 +544,13 @@ def _unavailable_mode(mode: Mode) -> None:
     )
 
 
+_MAX_MESSAGE_DEPTH = 64
+"""How deeply a message may nest (content parts, tool calls, their arguments): far beyond any
+provider's format, and well inside what the JSON encoder and Python's stack can take."""
+
+
 def _chat_messages(messages: Messages) -> list[Mapping[str, Any]]:
-    """The messages litellm sends, refused with a typed error when they cannot be sent as UTF-8."""
+    """The messages litellm sends, refused with a typed error when they cannot be sent as UTF-8 JSON."""
     chat: list[Mapping[str, Any]] = [{"role": "user", "content": messages}] if isinstance(messages, str) else list(messages)
     for index, message in enumerate(chat):
         _check_encodable(message, f"messages[{index}]")
@@ -510,20 +558,31 @@ def _chat_messages(messages: Messages) -> list[Mapping[str, Any]]:
 
 
 def _check_encodable(value: Any, where: str) -> None:
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise InvalidPromptError(
-                f"{where}: character {exc.start} is a lone surrogate ({value[exc.start]!a}), "
-                "which cannot be sent as UTF-8; decode the text with errors='replace' first"
-            ) from None
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            _check_encodable(item, f"{where}.{key}")
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            _check_encodable(item, f"{where}[{index}]")
+    """Walk ``value`` (without recursion) for lone surrogates, in keys too, and for absurd nesting."""
+    pending: list[tuple[Any, str, int]] = [(value, where, 0)]
+    while pending:
+        item, path, depth = pending.pop()
+        if depth > _MAX_MESSAGE_DEPTH:
+            raise InvalidPromptError(f"{path}: nested more than {_MAX_MESSAGE_DEPTH} levels deep")
+        if isinstance(item, str):
+            _check_text(item, path)
+        elif isinstance(item, Mapping):
+            for key, child in item.items():
+                if isinstance(key, str):
+                    _check_text(key, f"{path} key {key!a}")
+                pending.append((child, f"{path}.{key}", depth + 1))
+        elif isinstance(item, (list, tuple)):
+            pending.extend((child, f"{path}[{index}]", depth + 1) for index, child in enumerate(item))
+
+
+def _check_text(text: str, where: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidPromptError(
+            f"{where}: character {exc.start} is a lone surrogate ({text[exc.start]!a}), "
+            "which cannot be sent as UTF-8; decode the text with errors='replace' first"
+        ) from None
 
 
 def warm_litellm() -> None:

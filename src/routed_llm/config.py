@@ -132,7 +132,7 @@ class RoutingConfig:
         prompt_text("x", view=self.prompt_view, max_chars=self.max_prompt_chars)  # checks both
         for name in ("litellm_kwargs", "strong_kwargs", "weak_kwargs"):
             values = dict(_mapping(name, getattr(self, name)))
-            check_litellm_kwargs(values, name, construction=True)
+            check_litellm_kwargs(values, name, construction=True, prefix="" if name == "litellm_kwargs" else f"{name}.")
             self._freeze(name, MappingProxyType(values))
         check_mode(self.mode)
         if self.checker is not None and (not isinstance(self.checker, str) or not self.checker.strip()):
@@ -257,7 +257,9 @@ def check_mode(mode: Any) -> None:
         raise ConfigurationError("mode", f"must be one of {MODES}, got {mode!r}")
 
 
-def check_litellm_kwargs(kwargs: Mapping[str, Any], where: str, *, construction: bool = False) -> None:
+def check_litellm_kwargs(
+    kwargs: Mapping[str, Any], where: str, *, construction: bool = False, prefix: str = ""
+) -> None:
     """Refuse what looks like a routing option among litellm arguments.
 
     The client's own arguments (``model``, ``messages``, ``stream``), a routing option given
@@ -267,7 +269,7 @@ def check_litellm_kwargs(kwargs: Mapping[str, Any], where: str, *, construction:
     """
     for name in kwargs:
         if name in RESERVED_KWARGS:
-            raise ConfigurationError(name, f"not an argument of {where}: {RESERVED_KWARGS[name]}")
+            raise ConfigurationError(f"{prefix}{name}", f"not an argument of {where}: {RESERVED_KWARGS[name]}")
         if name in _LITELLM_NEIGHBOURS:
             continue
         if construction and name in CALL_OPTIONS and name not in _SETTINGS:

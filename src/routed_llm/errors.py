@@ -7,6 +7,7 @@ application can catch the library's failures without catching its own bugs::
     ├── ConfigurationError      bad constructor or call argument (names the field)
     │   └── UnknownRouterError  a router spec that names no registered scorer or artifact
     ├── InvalidPromptError      messages that cannot be turned into scorer input
+    ├── StateStoreError         a policy's shared state (Redis) could not be read or written
     ├── DataError               a benchmark file that cannot be read (names file, line, problem)
     ├── ScorerError             a scorer failed while scoring
     │   ├── NotFittedError      a trainable scorer used before ``fit`` or loading
@@ -35,6 +36,7 @@ __all__ = [
     "ProviderError",
     "RoutedLLMError",
     "ScorerError",
+    "StateStoreError",
     "UnknownRouterError",
 ]
 
@@ -65,6 +67,15 @@ class UnknownRouterError(ConfigurationError):
 
 class InvalidPromptError(RoutedLLMError, ValueError):
     """The messages cannot be turned into the text a scorer sees."""
+
+
+class StateStoreError(RoutedLLMError):
+    """A policy's state store failed (Redis unreachable, timing out, or contended).
+
+    Policies decide what such a failure means for a call (see ``docs/reliability.md``):
+    a :class:`~routed_llm.routing.SpendBudget` fails closed to the weak model, a release
+    that fails is logged and the other policies are still released.
+    """
 
 
 class DataError(RoutedLLMError, ValueError):

@@ -60,9 +60,12 @@ def environment_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
     """The values of secret-named environment variables (``OPENAI_API_KEY``, ``HF_TOKEN``, ...).
 
     Providers read their keys from there, so a provider error that echoes a key echoes one
-    of these; a command-line tool masks them before printing what a provider said.
+    of these; the client and the command-line tools mask them in what a provider said. Values
+    shorter than 8 characters (``SOME_TOKEN=true``) are switches, not keys, and masking them
+    would blank ordinary words out of every message.
     """
-    return secret_values({name: value for name, value in (os.environ if environ is None else environ).items()})
+    found = secret_values({name: value for name, value in (os.environ if environ is None else environ).items()})
+    return [value for value in found if len(value) >= 8]
 
 
 def secret_values(values: Mapping[str, Any]) -> list[str]:

@@ -36,7 +36,8 @@ async def test_concurrency_cap_keeps_strong_calls_under_the_cap_without_failures
 def test_budget_sends_traffic_weak_once_spent(provider: FakeProvider) -> None:
     budget = SpendBudget(usd=0.05)
     client = client_with(provider, budget)
-    roles = [client.complete(HARD).decision for _ in range(10)]
+    # max_tokens bounds what a call can cost, so the budget reserves that much (not 256 tokens' worth) per call
+    roles = [client.complete(HARD, max_tokens=16).decision for _ in range(10)]
     assert roles[0].role == "strong"
     assert roles[-1].role == "weak" and roles[-1].policy == "spend_budget"
     assert budget.spend() <= 0.05 + roles[0].cost  # at most one typical call beyond the soft limit

@@ -48,9 +48,11 @@ def test_replicas_on_separate_connections_share_budget_and_calibration(server: L
         calibrators[index % 2].adjust_threshold(0.5, float(score))
     assert calibrators[0].current_threshold() == pytest.approx(0.75, abs=0.01)
     assert calibrators[1].current_threshold() == calibrators[0].current_threshold()
-    budgets[0].admit("strong")
-    budgets[0].release(CallOutcome("strong", 1.2, 0.1))
-    assert budgets[1].adjust_threshold(0.5, 0.99) == float("inf") and budgets[1].admit("strong") == "weak"
+    granted = budgets[0].grant("strong", {"strong": 0.5, "weak": 0.0}.get)
+    budgets[0].release(CallOutcome("strong", 1.2, 0.1, granted=granted))
+    assert budgets[1].store.reserved() == 0.0
+    assert budgets[1].adjust_threshold(0.5, 0.99) == float("inf")
+    assert budgets[1].grant("strong", {"strong": 0.5, "weak": 0.0}.get).role == "weak"
 
 
 def test_concurrent_reservations_stop_at_the_limit(state: RedisState) -> None:

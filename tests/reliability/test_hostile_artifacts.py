@@ -228,3 +228,88 @@ def test_a_checkpoint_with_only_pickled_weights_is_a_typed_error_and_is_never_un
     with pytest.raises(ConfigurationError, match="model.safetensors"):
         TransformersEncoder(str(folder)).encode(["hello"])
     assert not marker.exists()
+
+
+# -- issue 27 B7: the shipped default router, edited as an attacker holding every file would ----------
+DEFAULT = Path(__file__).resolve().parents[2] / "src" / "routed_llm" / "_default"
+
+
+def default_copy(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(DEFAULT, tmp_path / "default"))
+
+
+def resign_assets(directory: Path) -> None:
+    """Record every member file's new digest in the blend's config, as an attacker would."""
+    import hashlib
+
+    def change(config: dict[str, Any]) -> None:
+        config["assets"] = {name: hashlib.sha256((directory / "assets" / name).read_bytes()).hexdigest()
+                            for name in config["assets"]}
+
+    edit_config(directory, change)
+
+
+def edit_member(directory: Path, change: Callable[[dict[str, Any]], None], **tensors: np.ndarray) -> None:
+    member = directory / "assets" / "members" / "0"
+    if tensors:
+        rewrite_tensors(member, **tensors)
+    edit_config(member, change)
+    resign_assets(directory)
+
+
+def member_tensor(directory: Path, name: str) -> np.ndarray:
+    return load_file(str(directory / "assets" / "members" / "0" / "model.safetensors"))[name]
+
+
+def test_b7_a_5001_digit_format_version_is_an_artifact_error_and_the_cli_prints_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from routed_llm.cli import main
+
+    directory = default_copy(tmp_path)
+    text = (directory / "config.json").read_text()
+    (directory / "config.json").write_text(text.replace('"format_version": 2', '"format_version": ' + "9" * 5001))
+    with pytest.raises(ArtifactError, match="format_version"):
+        load_scorer(directory)
+    assert main(["route", "--router", str(directory), "hello"]) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and "format_version" in captured.err
+
+
+@pytest.mark.parametrize("value", [[], "x", 7, None, {"hidden_size": "384"}, {"hidden_size": 10**30}])
+def test_b7_an_encoder_config_of_the_wrong_type_is_an_artifact_error(tmp_path: Path, value: Any) -> None:
+    directory = default_copy(tmp_path)
+    edit_member(directory, lambda config: config["state"].update(encoder_config=value))
+    with pytest.raises(ArtifactError, match="encoder_config"):
+        load_scorer(directory)
+
+
+POSITION = "encoder.embeddings.position_embeddings.weight"
+WORDS = "encoder.embeddings.word_embeddings.q"
+WORD_SCALES = "encoder.embeddings.word_embeddings.scale"
+LAYER_NORM = "encoder.embeddings.LayerNorm.weight"
+
+
+@pytest.mark.parametrize("case", ["position_rows", "vocabulary_rows", "layer_norm_width", "max_tokens"])
+def test_b7_token_embedding_shapes_that_do_not_fit_the_config_are_refused_at_load(tmp_path: Path, case: str) -> None:
+    directory = default_copy(tmp_path)
+    if case == "position_rows":
+        edit_member(directory, lambda config: None, **{POSITION: member_tensor(directory, POSITION)[:20]})
+    elif case == "vocabulary_rows":
+        edit_member(directory, lambda config: None, **{WORDS: member_tensor(directory, WORDS)[:1000],
+                                                       WORD_SCALES: member_tensor(directory, WORD_SCALES)[:1000]})
+    elif case == "layer_norm_width":
+        edit_member(directory, lambda config: None, **{LAYER_NORM: member_tensor(directory, LAYER_NORM)[:100]})
+    else:
+        edit_member(directory, lambda config: config["params"].update(max_tokens=100_000))
+    with pytest.raises(ArtifactError):
+        load_scorer(directory)
+
+
+@pytest.mark.parametrize("weights", [["a", "b"], "ab", [-1.0, 2.0], [True, 1.0], [{}, 1.0], [1e308, 1e308],
+                                     [0.0, 0.0], [0.5], [0.5, 0.5, 0.5]])
+def test_b7_blend_weights_must_be_finite_positive_numbers_one_per_member(tmp_path: Path, weights: Any) -> None:
+    directory = default_copy(tmp_path)
+    edit_config(directory, lambda config: config["params"].update(weights=weights))
+    with pytest.raises(ArtifactError, match="weights"):
+        load_scorer(directory)

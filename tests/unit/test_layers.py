@@ -36,7 +36,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"evaluation"}),
     frozenset({"data"}),
     frozenset({"artifacts"}),
-    frozenset({"accounting", "cutoff", "decision", "errors", "masked_errors", "pricing", "prompts", "secrets"}),
+    frozenset({"accounting", "cutoff", "decision", "errors", "estimates", "masked_errors", "pricing", "prompts", "secrets"}),
 )
 """Top first; a unit may import its own layer's units and any layer below, never one above."""
 

@@ -16,7 +16,7 @@ PUBLIC = {
     # what they get back and catch
     "RoutedResponse", "RoutedStream", "AsyncRoutedStream", "RoutingDecision", "ModelUsage", "UsageReport",
     "RoutedLLMError", "ConfigurationError", "UnknownRouterError", "InvalidPromptError", "DataError", "ArtifactError",
-    "NotFittedError", "ScorerError", "ProviderError", "__version__",
+    "NotFittedError", "ScorerError", "ProviderError", "StateStoreError", "__version__",
 }
 
 

@@ -5,8 +5,17 @@ import threading
 import numpy as np
 import pytest
 
-from routed_llm import ConfigurationError
-from routed_llm.routing import CallOutcome, ConcurrencyCap, LatencyTarget, OnlineCalibrator, SpendBudget
+from routed_llm import ConfigurationError, PairRouter, StateStoreError
+from routed_llm.routing import (
+    CallOutcome,
+    ConcurrencyCap,
+    Grant,
+    LatencyTarget,
+    OnlineCalibrator,
+    RoutingPolicy,
+    SpendBudget,
+)
+from routed_llm.testing import FakeScorer
 
 
 class Clock:
@@ -73,6 +82,11 @@ def test_online_calibrator_validation(field: str, kwargs: dict) -> None:
         OnlineCalibrator(share, **kwargs)
 
 
+def unknown_cost(role: str) -> None:
+    """A caller without an estimate: the budget reserves the typical cost it has observed."""
+    return None
+
+
 def test_spend_budget_raises_the_bar_then_closes_the_strong_model() -> None:
     clock = Clock()
     budget = SpendBudget(usd=1.0, window_s=60, clock=clock)
@@ -81,18 +95,27 @@ def test_spend_budget_raises_the_bar_then_closes_the_strong_model() -> None:
     assert 0.5 < budget.adjust_threshold(0.5, 0.7) < 1.0
     budget.release(CallOutcome("strong", 0.3, 0.1))
     assert budget.adjust_threshold(0.5, 0.99) == float("inf")
-    assert budget.admit("strong") == "weak"
-    budget.release(CallOutcome("weak", 0.0, 0.1))
+    granted = budget.grant("strong", unknown_cost)
+    assert granted.role == "weak"
+    budget.release(CallOutcome("weak", 0.0, 0.1, granted=granted))
     clock.now = 61.0  # the window rolls over
     assert budget.spend() == 0.0 and budget.adjust_threshold(0.5, 0.7) == 0.5
 
 
 def test_spend_budget_reserves_in_flight_strong_calls() -> None:
     budget = SpendBudget(usd=1.0, clock=Clock())
-    budget.admit("strong")
-    budget.release(CallOutcome("strong", 0.4, 0.1))  # typical strong call: $0.40
+    first = budget.grant("strong", unknown_cost)
+    budget.release(CallOutcome("strong", 0.4, 0.1, granted=first))  # typical strong call: $0.40
     # $0.40 spent + $0.40 reserved for the admitted call: a third would exceed $1
-    assert [budget.admit("strong") for _ in range(2)] == ["strong", "weak"]
+    assert [budget.grant("strong", unknown_cost) for _ in range(2)] == [Grant("strong", 0.4), Grant("weak", 0.0)]
+
+
+def test_spend_budget_reserves_the_callers_estimate_and_returns_exactly_that() -> None:
+    budget = SpendBudget(usd=1.0, clock=Clock())
+    granted = budget.grant("strong", {"strong": 0.3, "weak": 0.01}.get)
+    assert granted == Grant("strong", 0.3) and budget.store.reserved() == pytest.approx(0.3)
+    budget.release(CallOutcome("weak", 0.02, 0.1, granted=granted))  # a later policy sent it weak
+    assert budget.store.reserved() == 0.0 and budget.spend() == pytest.approx(0.02)
 
 
 def test_concurrency_cap_and_rate_limit_cooldown() -> None:
@@ -100,10 +123,17 @@ def test_concurrency_cap_and_rate_limit_cooldown() -> None:
     cap = ConcurrencyCap(2, cooldown_s=5, clock=clock)
     assert [cap.admit("strong") for _ in range(3)] == ["strong", "strong", "weak"]
     assert cap.admit("weak") == "weak" and cap.in_flight == 2
-    cap.release(CallOutcome("strong", None, 0.1, status=429))
-    assert cap.admit("strong") == "weak"  # resting after the 429
+    cap.release(CallOutcome("strong", None, 0.1, status=429, granted=Grant("strong")))
+    assert cap.in_flight == 1 and cap.admit("strong") == "weak"  # resting after the 429
     clock.now = 5.1
     assert cap.admit("strong") == "strong" and cap.peak == 2
+
+
+def test_concurrency_cap_frees_the_slot_it_granted_whatever_role_was_called() -> None:
+    cap = ConcurrencyCap(1)
+    assert cap.admit("strong") == "strong"
+    cap.release(CallOutcome("weak", 0.0, 0.1, status=429, granted=Grant("strong")))  # a later policy demoted it
+    assert cap.in_flight == 0 and cap.admit("strong") == "strong"  # and a weak 429 does not rest the strong model
 
 
 def test_latency_target_degrades_and_probes() -> None:
@@ -113,3 +143,44 @@ def test_latency_target_degrades_and_probes() -> None:
     assert [target.admit("strong") for _ in range(3)] == ["weak", "weak", "strong"]
     target.release(CallOutcome("strong", None, 0.2))
     assert target.admit("strong") == "strong"
+
+
+class Failing(RoutingPolicy):
+    """A policy whose admission or release raises, as a buggy custom policy or a dead store would."""
+
+    name = "failing"
+
+    def __init__(self, when: str, error: Exception) -> None:
+        self.when = when
+        self.error = error
+
+    def admit(self, role: str) -> str:  # type: ignore[override]
+        if self.when == "admit":
+            raise self.error
+        return role
+
+    def release(self, outcome: CallOutcome) -> None:
+        if self.when == "release":
+            raise self.error
+
+
+def pair(*policies: RoutingPolicy) -> PairRouter:
+    return PairRouter("big", "small", FakeScorer(default=0.9), 0.5, policies=policies)
+
+
+def test_a_policy_that_raises_while_admitting_gives_back_what_earlier_policies_granted() -> None:
+    cap = ConcurrencyCap(1)
+    with pytest.raises(RuntimeError, match="bug"):
+        pair(cap, Failing("admit", RuntimeError("bug"))).admit(["big", "small"])
+    assert cap.in_flight == 0
+
+
+def test_a_failing_release_does_not_keep_the_other_policies_from_theirs(caplog: pytest.LogCaptureFixture) -> None:
+    cap = ConcurrencyCap(1)
+    lease = pair(Failing("release", StateStoreError("store down")), cap).admit(["big", "small"])
+    assert lease is not None and lease.release(cost=0.0)  # a store failure is logged, not raised
+    assert cap.in_flight == 0 and "store down" in caplog.text
+    lease = pair(Failing("release", RuntimeError("bug")), cap).admit(["big", "small"])
+    with pytest.raises(RuntimeError, match="bug"):  # any other failure is raised once every policy was released
+        lease.release(cost=0.0)
+    assert cap.in_flight == 0

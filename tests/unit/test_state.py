@@ -121,12 +121,13 @@ def test_replicas_sharing_a_store_share_one_budget(state: StateStore) -> None:
     ledger_name = "budget"
     replica_a = SpendBudget(1.0, window_s=60, clock=clock, store=state.spend_ledger(ledger_name))
     replica_b = SpendBudget(1.0, window_s=60, clock=clock, store=state.spend_ledger(ledger_name))
-    assert replica_a.admit("strong") == "strong"
-    replica_a.release(CallOutcome("strong", 0.6, 0.1))
-    assert replica_b.spend() == pytest.approx(0.6)
+    granted = replica_a.grant("strong", {"strong": 0.6, "weak": 0.0}.get)
+    assert granted.role == "strong" and replica_b.store.reserved() == pytest.approx(0.6)
+    replica_a.release(CallOutcome("strong", 0.6, 0.1, granted=granted))
+    assert replica_b.spend() == pytest.approx(0.6) and replica_b.store.reserved() == 0.0
     assert 0.5 < replica_b.adjust_threshold(0.5, 0.7) < 1.0
-    replica_b.admit("strong")
-    replica_b.release(CallOutcome("strong", 0.5, 0.1))
+    granted = replica_b.grant("strong", {"strong": 0.3, "weak": 0.0}.get)
+    replica_b.release(CallOutcome("strong", 0.5, 0.1, granted=granted))
     assert replica_a.adjust_threshold(0.5, 0.99) == float("inf")
     clock.now += 61
     assert replica_a.spend() == 0.0 and replica_b.adjust_threshold(0.5, 0.7) == 0.5

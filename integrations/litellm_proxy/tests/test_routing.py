@@ -14,7 +14,7 @@ from routed_llm_proxy import DECISION_KEY, RoutedLLMRouting
 
 from routed_llm import ConfigurationError, RoutedClient
 from routed_llm.decision import ModelRole
-from routed_llm.routing import CallOutcome, ConcurrencyCap, RoutingPolicy, SpendBudget
+from routed_llm.routing import CallOutcome, ConcurrencyCap, LatencyTarget, RoutingPolicy, SpendBudget
 from routed_llm.scorers.base import BaseScorer
 from routed_llm.testing import FakeProvider, FakeQualityScorer, FakeScorer
 
@@ -315,3 +315,18 @@ async def test_headers_name_the_deployment_that_answered_after_a_retry_elsewhere
     assert headers is not None
     assert headers["x-routed-llm-role"] == "weak" and headers["x-routed-llm-deployment"] == "openai/small"
     assert headers["x-routed-llm-fallback"] == "true" and headers["x-routed-llm-policy"] == "unavailable"
+
+
+async def test_a_slot_comes_back_when_a_later_policy_demotes_what_the_cap_admitted(
+    provider: FakeProvider, registered: list[RoutedLLMRouting]
+) -> None:
+    """Issue 27 B1 in the proxy: max_strong 2 and a latency target, a slow strong model, sequential requests."""
+    cap = ConcurrencyCap(2)
+    plugin = RoutedLLMRouting(FakeScorer({"hard": 0.9}, default=0.1), policies=[cap, LatencyTarget(0.01, probe_every=3)])
+    router = router_with(provider, plugin, registered)
+    provider.fail_next("big", status=200, content="a slow answer", delay_s=0.05, times=15)
+    for _ in range(15):
+        await router.acompletion(model="routed", messages=HARD)
+        await _until(lambda: plugin.in_flight() == 0)
+    assert cap.in_flight == 0
+    assert provider.models_called().count("big") >= 4  # the latency target's probes still reach the strong model

@@ -43,6 +43,18 @@ def quantize_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return quantized, scale.astype(np.float32)
 
 
+_MAX_CONFIG_INT = 1 << 20
+"""No field of a BERT config is anywhere near this; a larger one is hostile, not a model."""
+
+
+def _config_int(config: Mapping[str, Any], key: str, low: int, *, default: int | None = None) -> int:
+    """``config[key]`` as an int in ``[low, 2**20]``, checked before anything is sized from it."""
+    value = config.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= _MAX_CONFIG_INT:
+        raise ArtifactError(f"encoder_config.{key}: must be an int in {low}..{_MAX_CONFIG_INT}, got {value!r}")
+    return value
+
+
 def _erf(x: np.ndarray) -> np.ndarray:
     # Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7): numpy has no erf, and BERT's GELU is the exact one.
     sign = np.sign(x)
@@ -69,7 +81,9 @@ class NumpyBert:
 
     def __init__(self, tensors: Mapping[str, np.ndarray], tokenizer_json: str, config: Mapping[str, Any],
                  max_tokens: int = 128, head_tokens: int = 48, batch_size: int = 64, layers: int | None = None) -> None:
-        if not 2 < max_tokens <= int(config.get("max_position_embeddings", 512)):
+        if not isinstance(config, Mapping):
+            raise ArtifactError(f"encoder_config: expected an object, got {type(config).__name__}")
+        if not 2 < max_tokens <= _config_int(config, "max_position_embeddings", 3, default=512):
             raise ConfigurationError("max_tokens", f"must be in 3..max_position_embeddings, got {max_tokens!r}")
         if not 0 <= head_tokens <= max_tokens - 2:
             raise ConfigurationError("head_tokens", f"must be in 0..max_tokens-2, got {head_tokens!r}")
@@ -85,13 +99,20 @@ class NumpyBert:
         self._tokenizer.no_padding()
         self._cls = self._special("[CLS]")
         self._sep = self._special("[SEP]")
-        self._heads = int(config["num_attention_heads"])
-        self._eps = float(config.get("layer_norm_eps", 1e-12))
-        available = int(config["num_hidden_layers"])
+        hidden = _config_int(config, "hidden_size", 1)
+        self._heads = _config_int(config, "num_attention_heads", 1)
+        if hidden % self._heads:
+            raise ArtifactError(f"encoder_config.num_attention_heads: {self._heads} does not divide hidden_size={hidden}")
+        eps = config.get("layer_norm_eps", 1e-12)
+        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 < eps < 1:
+            raise ArtifactError(f"encoder_config.layer_norm_eps: must be a number in (0, 1), got {eps!r}")
+        self._eps = float(eps)
+        available = _config_int(config, "num_hidden_layers", 0)
         if layers is not None and not 0 <= layers <= available:
             raise ConfigurationError("layers", f"must be in 0..{available}, got {layers!r}")
         self.layers = available if layers is None else layers
-        self._weights = self._unpack(tensors, self.layers, int(config["hidden_size"]))
+        self._weights = self._unpack(tensors, self.layers, hidden)
+        self._check_shapes(hidden)
 
     @property
     def dim(self) -> int:
@@ -132,6 +153,30 @@ class NumpyBert:
             raise ArtifactError(f"model.safetensors: word embeddings are {weights['word'].shape[1]} wide, "
                                 f"config says hidden_size={hidden}")
         return weights
+
+    def _check_shapes(self, hidden: int) -> None:
+        """Every tensor's shape against the config, the tokenizer and ``max_tokens``: a table cut
+        short would otherwise fail on the first long prompt instead of at load."""
+        w = self._weights
+        rows = {"word": self._tokenizer.get_vocab_size(), "position": self.max_tokens}
+        for name, needed in rows.items():
+            if w[name].ndim != 2 or w[name].shape[0] < needed or w[name].shape[1] != hidden:
+                raise ArtifactError(f"model.safetensors: {name} embeddings have shape {w[name].shape}, need at least "
+                                    f"{needed} rows of {hidden} (the tokenizer's vocabulary, max_tokens)")
+        widths = {"type": hidden, "ln_w": hidden, "ln_b": hidden}
+        inner = w["encoder.layer.0.intermediate.dense.b"].shape[0] if self.layers else 0
+        for layer in range(self.layers):
+            prefix = f"encoder.layer.{layer}."
+            for name in _LAYER_TENSORS:
+                out = inner if name == "intermediate.dense" else hidden
+                widths[prefix + name + ".b"] = out
+                if w[prefix + name + ".w"].shape != (inner if name == "output.dense" else hidden, out):
+                    raise ArtifactError(f"model.safetensors: {prefix}{name} has shape "
+                                        f"{w[prefix + name + '.w'].T.shape}, which does not fit hidden_size={hidden}")
+            widths.update({prefix + name + part: hidden for name in _LAYER_NORMS for part in (".w", ".b")})
+        for name, width in widths.items():
+            if w[name].shape != (width,):
+                raise ArtifactError(f"model.safetensors: {name} has shape {w[name].shape}, expected ({width},)")
 
     @classmethod
     def from_hf_folder(cls, folder: str | Path, **options: Any) -> NumpyBert:

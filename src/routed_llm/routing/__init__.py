@@ -5,7 +5,7 @@ from routed_llm.routing.lease import Lease
 from routed_llm.routing.nmodel import Candidate, CostQualityPolicy, solve_cost_weight
 from routed_llm.routing.online import OnlineCalibrator
 from routed_llm.routing.ood import OutOfDistributionGuard
-from routed_llm.routing.policy import CallOutcome, RoutingPolicy
+from routed_llm.routing.policy import CallOutcome, CostEstimate, Grant, RoutingPolicy
 from routed_llm.routing.router import FleetRouter, PairRouter, Router
 from routed_llm.routing.state import MemoryState, RedisState, ScoreWindowStore, SpendLedgerStore, StateStore
 from routed_llm.routing.threshold import ThresholdPolicy, calibrate, threshold_for_share
@@ -14,8 +14,10 @@ __all__ = [
     "CallOutcome",
     "Candidate",
     "ConcurrencyCap",
+    "CostEstimate",
     "CostQualityPolicy",
     "FleetRouter",
+    "Grant",
     "LatencyTarget",
     "Lease",
     "MemoryState",

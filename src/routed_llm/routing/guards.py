@@ -9,16 +9,19 @@ thread-safe and take an injectable clock so simulations can replay time.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 
 from routed_llm.decision import ModelRole
-from routed_llm.errors import ConfigurationError
-from routed_llm.routing.policy import CallOutcome, RoutingPolicy
+from routed_llm.errors import ConfigurationError, StateStoreError
+from routed_llm.routing.policy import CallOutcome, CostEstimate, Grant, RoutingPolicy
 from routed_llm.routing.state import MemorySpendLedger, SpendLedgerStore
 
 __all__ = ["ConcurrencyCap", "LatencyTarget", "SpendBudget"]
+
+logger = logging.getLogger("routed_llm.client")
 
 Clock = Callable[[], float]
 
@@ -40,6 +43,13 @@ class SpendBudget(RoutingPolicy):
     ``store`` keeps the rolling spend and the in-flight reservations: in this process by
     default, or a :class:`~routed_llm.routing.state.RedisState` ledger so that replicas
     share one budget (give them all ``clock=time.time`` then, a clock they agree on).
+
+    The books are exact: each admitted call reserves the caller's estimate of its cost (a
+    :class:`~routed_llm.RoutedClient` prices the prompt's tokens and a completion allowance
+    from the price table, so a cold budget never reserves 0 for a priced model; without an
+    estimate, the typical cost observed in that role), gets that same amount back when it
+    ends, and its actual cost is recorded. A store that fails (Redis down) fails closed:
+    the request goes to the weak model and a WARNING names the budget.
     """
 
     name = "spend_budget"
@@ -63,7 +73,11 @@ class SpendBudget(RoutingPolicy):
         return self.store.total(self._horizon())
 
     def adjust_threshold(self, threshold: float, score: float) -> float:
-        used = (self.store.total(self._horizon()) + self.store.reserved()) / self.usd
+        try:
+            used = (self.store.total(self._horizon()) + self.store.reserved()) / self.usd
+        except StateStoreError as exc:
+            logger.warning("%s cannot read its spend, so it sends the request weak: %s", self.name, exc)
+            return float("inf")
         if used >= 1.0:
             return float("inf")
         if used <= self.soft_start:
@@ -71,21 +85,33 @@ class SpendBudget(RoutingPolicy):
         pressure = (used - self.soft_start) / (1.0 - self.soft_start)
         return threshold + (1.0 - threshold) * pressure if threshold < 1.0 else threshold
 
-    def admit(self, role: ModelRole) -> ModelRole:
+    def grant(self, role: ModelRole, estimate: CostEstimate) -> Grant:
         with self._lock:
             typical = dict(self._typical)
-        if role == "strong" and self.store.try_reserve(typical["strong"], limit=self.usd, since=self._horizon()):
-            return "strong"
-        self.store.try_reserve(typical["weak"], limit=float("inf"), since=self._horizon())
-        return "weak"
+
+        def amount(asked: ModelRole) -> float:
+            guess = estimate(asked)
+            return typical[asked] if guess is None else max(0.0, float(guess))
+
+        try:
+            if role == "strong":
+                strong = amount("strong")
+                if self.store.try_reserve(strong, limit=self.usd, since=self._horizon()):
+                    return Grant("strong", strong)
+            weak = amount("weak")
+            self.store.try_reserve(weak, limit=float("inf"), since=self._horizon())
+            return Grant("weak", weak)
+        except StateStoreError as exc:
+            logger.warning("%s cannot reserve, so it sends the call weak: %s", self.name, exc)
+            return Grant("weak")
 
     def release(self, outcome: CallOutcome) -> None:
-        with self._lock:
-            reserved = self._typical[outcome.role]
-            if outcome.cost is not None:
+        if outcome.cost is not None:
+            with self._lock:
                 old = self._typical[outcome.role]
                 self._typical[outcome.role] = outcome.cost if old == 0.0 else 0.8 * old + 0.2 * outcome.cost
-        self.store.unreserve(reserved)
+        if outcome.granted is not None and outcome.granted.held:
+            self.store.unreserve(outcome.granted.held)
         if outcome.cost is not None:
             self.store.record(self.clock(), outcome.cost)
 
@@ -131,11 +157,12 @@ class ConcurrencyCap(RoutingPolicy):
             return "strong"
 
     def release(self, outcome: CallOutcome) -> None:
-        if outcome.role != "strong":
-            return
+        """Free the slot this cap granted (whatever later policies did with the call); rest
+        the strong model after it answered 429."""
         with self._lock:
-            self._in_flight -= 1
-            if outcome.status == 429:
+            if outcome.admitted == "strong":
+                self._in_flight -= 1
+            if outcome.role == "strong" and outcome.status == 429:
                 self._rested_until = self.clock() + self.cooldown_s
 
 

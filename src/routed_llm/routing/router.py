@@ -18,7 +18,7 @@ import copy
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,11 +30,11 @@ from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, Messages, PromptView, p
 from routed_llm.routing.fleet import Fleet
 from routed_llm.routing.lease import Lease
 from routed_llm.routing.nmodel import Candidate
-from routed_llm.routing.policy import RoutingPolicy
+from routed_llm.routing.policy import Grant, RoutingPolicy
 from routed_llm.routing.threshold import ThresholdPolicy
 from routed_llm.scorers.base import RouterScorer, check_scores
 
-__all__ = ["NO_TEXT_POLICY", "FleetRouter", "PairRouter", "Router"]
+__all__ = ["NO_TEXT_POLICY", "FleetRouter", "ModelCost", "PairRouter", "Router"]
 
 logger = logging.getLogger("routed_llm.client")
 
@@ -43,6 +43,9 @@ NO_TEXT_POLICY = "no_text"
 weak model (the last candidate) answers, and the fallback, when enabled, is the strong one."""
 
 _ROLES: tuple[ModelRole, ModelRole] = ("strong", "weak")
+
+ModelCost = Callable[[str], "float | None"]
+"""USD one call would cost on a model (``None``: unpriced), estimated before it is made."""
 
 
 class Router(ABC):
@@ -164,32 +167,54 @@ class Router(ABC):
         return [model, *rest]
 
     def admit(
-        self, order: Sequence[str], wanted: str | None = None, *, tried: Collection[str] = (), fell_back: bool = False
+        self,
+        order: Sequence[str],
+        wanted: str | None = None,
+        *,
+        tried: Collection[str] = (),
+        fell_back: bool = False,
+        estimate: ModelCost | None = None,
     ) -> Lease | None:
         """Admit a call to ``wanted`` (``order[0]`` by default) under the policies.
 
         A policy may move the call to the weak role: it then goes to the next weak model of
         ``order``. ``None`` (the admission already given back) when that model was tried.
+        ``estimate(model)`` is the caller's guess of the call's USD cost on a model (a budget
+        reserves it); without one, budgets reserve what they have observed.
         """
         wanted = order[0] if wanted is None else wanted
         role, acting = self.role_of(wanted), None
-        for policy in self.policies:
-            admitted = policy.admit(role)
-            if admitted != role:
-                role, acting = admitted, policy.name
+
+        def cost_in(asked: ModelRole) -> float | None:
+            if estimate is None:
+                return None
+            return estimate(wanted if self.role_of(wanted) == asked else self.model_for(asked))
+
+        grants: list[tuple[RoutingPolicy, Grant]] = []
+        try:
+            for policy in self.policies:
+                granted = policy.grant(role, cost_in)
+                grants.append((policy, granted))
+                if granted.role != role:
+                    role, acting = granted.role, policy.name
+        except BaseException:
+            Lease(grants, wanted, role).skip()  # what the earlier policies granted goes back to them
+            raise
         model = wanted if role == self.role_of(wanted) else self._redirect(order, role, tried)
-        lease = Lease(self.policies, model or wanted, role, policy=acting, fell_back=fell_back)
+        lease = Lease(grants, model or wanted, role, policy=acting, fell_back=fell_back)
         if not model or model in tried:
             lease.skip()
             return None
         return lease
 
-    def attempts(self, decision: RoutingDecision, *, fallback: bool) -> Iterator[Lease]:
+    def attempts(
+        self, decision: RoutingDecision, *, fallback: bool, estimate: ModelCost | None = None
+    ) -> Iterator[Lease]:
         """The calls to try for ``decision``, in order, each admitted; none is yielded twice."""
         tried: set[str] = set()
         order = self.order(decision)
         for index, wanted in enumerate(self.plan(decision, fallback=fallback)):
-            lease = self.admit(order, wanted, tried=tried, fell_back=index > 0)
+            lease = self.admit(order, wanted, tried=tried, fell_back=index > 0, estimate=estimate)
             if lease is not None:
                 tried.add(lease.model)
                 yield lease

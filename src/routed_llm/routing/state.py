@@ -12,21 +12,24 @@ transaction, spend is added with ``HINCRBYFLOAT`` into per-``resolution_s`` buck
 reservation is a ``WATCH`` check-and-set on spend and reservations, so concurrent replicas
 never lose an update nor overshoot a budget together. Keys live under
 ``<namespace>:<name>:`` and expire ``ttl_s`` seconds after their last write, so a retired
-fleet leaves nothing behind.
+fleet leaves nothing behind. Every Redis failure (unreachable, timed out, contended)
+leaves a Redis store as a :class:`~routed_llm.errors.StateStoreError`, never as one of
+redis-py's own exceptions; the policies decide what it means for a call.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from routed_llm.errors import ConfigurationError, RoutedLLMError
+from routed_llm.errors import ConfigurationError, StateStoreError
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -185,16 +188,37 @@ class MemoryState(StateStore):
 
 # -- Redis ---------------------------------------------------------------------------------
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _typed_failures(method: F) -> F:
+    """Turn redis-py's exceptions (and socket errors) raised by ``method`` into :class:`StateStoreError`."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        from redis.exceptions import RedisError
+
+        try:
+            return method(self, *args, **kwargs)
+        except (RedisError, OSError) as exc:
+            raise StateStoreError(f"Redis store {self._prefix!r}: {method.__name__} failed: "
+                                  f"{type(exc).__name__}: {exc}") from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
 
 class RedisScoreWindow(ScoreWindowStore):
     """A window in a Redis list, trimmed and read in the same transaction as the append."""
 
     def __init__(self, client: Redis, prefix: str, ttl_s: int) -> None:
         self._client = client
+        self._prefix = prefix
         self._scores = f"{prefix}:scores"
         self._seen = f"{prefix}:seen"
         self._ttl_s = ttl_s
 
+    @_typed_failures
     def push(self, score: float, keep: int) -> tuple[np.ndarray, int]:
         pipe = self._client.pipeline(transaction=True)
         pipe.rpush(self._scores, repr(float(score)))
@@ -206,6 +230,7 @@ class RedisScoreWindow(ScoreWindowStore):
         _, _, seen, scores, _, _ = pipe.execute()
         return _floats(scores), int(seen)
 
+    @_typed_failures
     def snapshot(self, keep: int) -> tuple[np.ndarray, int]:
         pipe = self._client.pipeline(transaction=True)
         pipe.lrange(self._scores, -keep, -1)
@@ -228,26 +253,31 @@ class RedisSpendLedger(SpendLedgerStore):
 
     def __init__(self, client: Redis, prefix: str, ttl_s: int, resolution_s: float = 1.0) -> None:
         self._client = client
+        self._prefix = prefix
         self._spent = f"{prefix}:spent"
         self._reserved = f"{prefix}:reserved"
         self._ttl_s = ttl_s
         self._resolution_s = resolution_s
 
+    @_typed_failures
     def record(self, timestamp: float, usd: float) -> None:
         pipe = self._client.pipeline(transaction=True)
         pipe.hincrbyfloat(self._spent, str(math.floor(float(timestamp) / self._resolution_s)), float(usd))
         pipe.expire(self._spent, self._ttl_s)
         pipe.execute()
 
+    @_typed_failures
     def total(self, since: float) -> float:
         total, expired = self._split(self._client.hgetall(self._spent), since)
         if expired:
             self._client.hdel(self._spent, *expired)  # idempotent: buckets in the past never grow again
         return total
 
+    @_typed_failures
     def reserved(self) -> float:
         return max(0.0, float(self._client.get(self._reserved) or 0.0))
 
+    @_typed_failures
     def try_reserve(self, usd: float, *, limit: float, since: float) -> bool:
         if math.isinf(limit):
             return self._check_and_set(lambda total, reserved: reserved + usd, None)
@@ -255,6 +285,7 @@ class RedisSpendLedger(SpendLedgerStore):
             reserved + usd if total + reserved + usd <= limit else None
         ), since)
 
+    @_typed_failures
     def unreserve(self, usd: float) -> None:
         self._check_and_set(lambda total, reserved: max(0.0, reserved - usd), None)
 
@@ -290,7 +321,7 @@ class RedisSpendLedger(SpendLedgerStore):
                     return True
                 except WatchError:
                     continue
-        raise RoutedLLMError(f"Redis key {self._reserved!r} changed {self._RETRIES} times in a row while updating it")
+        raise StateStoreError(f"Redis key {self._reserved!r} changed {self._RETRIES} times in a row while updating it")
 
 
 class RedisState(StateStore):

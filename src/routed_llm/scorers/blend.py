@@ -14,6 +14,7 @@ each checked (digests, shapes) when loaded, like any artifact.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -93,9 +94,24 @@ class BlendScorer(ArtifactMixin, BaseScorer):
         for index, member in enumerate(self.members_ or []):
             member.save_pretrained(directory / _MEMBERS_DIR / str(index))
 
+    @classmethod
+    def _saved_params(cls, params: dict[str, Any], format_version: int) -> dict[str, Any]:
+        """Refuse weights that are not finite numbers >= 0 with a finite total > 0 (what :meth:`fit` accepts)."""
+        weights = params.get("weights")
+        if not isinstance(weights, list) or len(weights) < 2 or not all(
+            isinstance(w, (int, float)) and not isinstance(w, bool) and math.isfinite(w) and w >= 0 for w in weights
+        ) or not 0 < sum(weights) < math.inf:
+            raise ArtifactError(f"blend: field 'weights' must list at least 2 finite numbers >= 0 with a finite sum > 0, "
+                                f"got {weights!r}")
+        return super()._saved_params(params, format_version)
+
     def _load_assets(self, directory: Path) -> None:
         from routed_llm.scorers.registry import load_scorer
 
+        folder = directory / _MEMBERS_DIR
+        saved = list(folder.iterdir()) if folder.is_dir() else []
+        if len(saved) != len(self.weights):
+            raise ArtifactError(f"blend: field 'weights' has {len(self.weights)} values for {len(saved)} saved members")
         self._loaded_members = [load_scorer(directory / _MEMBERS_DIR / str(index))
                                 for index in range(len(self.weights))]
 
