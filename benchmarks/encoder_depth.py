@@ -1,7 +1,7 @@
 """Does the MiniLM encoder earn its place in the default router? Depth against quality and speed.
 
 The default's token-embedding member averages MiniLM's *embedding layer* (no transformer
-block). This script trains the same recipe (``train_default_router.training_rows``, the
+block). This script trains the same recipe (``routed_llm.training.default_recipe.training_rows``, the
 same ridge, the same ranks) on the mean-pooled output of MiniLM after 0, 2 and 6 of its
 layers, and prints side by side the held-out APGR (mixed pool, MMLU, GSM8K, AlpacaEval),
 the everyday-fixture AUC, and the numpy encoder's speed at that depth (one prompt p50,
@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 from generalization import FIXTURE, everyday, mixed_pool, within
 from pair_sources import load_pair_data
-from train_default_router import training_rows
 
 from routed_llm.encoders.numpy_bert import NumpyBert
 from routed_llm.encoders.transformers import resolve_model_path
 from routed_llm.scorers.token_embedding import TokenEmbeddingScorer, prompt_shape
+from routed_llm.training.default_recipe import training_rows
 
 
 def torch_embeddings(texts: Sequence[str], depths: Sequence[int], encoder: NumpyBert) -> dict[int, np.ndarray]:
@@ -87,7 +87,7 @@ def main() -> None:
     parser.add_argument("--depths", type=int, nargs="+", default=[0, 2, 6])
     args = parser.parse_args()
     data = load_pair_data(Path(args.data))
-    prompts, gains, groups, weights = training_rows(data)
+    prompts, gains, groups, weights = training_rows(data.gains)
     held = [p for table in data.held_out.values() for p in table.prompts]
     fixture = [line for line in FIXTURE.read_text(encoding="utf-8").splitlines() if line]
     texts = sorted(set(prompts) | set(held) | {json.loads(line)["prompt"] for line in fixture})

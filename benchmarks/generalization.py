@@ -43,13 +43,14 @@ from pathlib import Path
 
 import numpy as np
 from pair_sources import CORRECTNESS, STRONG, WEAK, PairData, load_pair_data
-from train_default_router import PREVIOUS_DEFAULT, fit_default, previous_default, training_rows
+from train_default_router import PREVIOUS_DEFAULT, previous_default
 
 from routed_llm.data import BenchmarkTable
 from routed_llm.evaluation.metrics import evaluate_scores
 from routed_llm.scorers import resolve_scorer
 from routed_llm.scorers.lexical import LexicalScorer
 from routed_llm.scorers.token_embedding import TokenEmbeddingScorer
+from routed_llm.training.default_recipe import fit_default, training_rows
 
 Score = Callable[[Sequence[str]], np.ndarray]
 SEEN_BY = {"previous default": ("mmlu", "gsm8k")}
@@ -104,7 +105,7 @@ def tfidf_logistic(data: PairData) -> Score:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    prompts, gains, _, weights = training_rows(data)
+    prompts, gains, _, weights = training_rows(data.gains)
     vectoriser = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
     model = LogisticRegression(C=1.0, max_iter=2000).fit(vectoriser.fit_transform(prompts), (gains > 0).astype(int),
                                                          sample_weight=weights)
@@ -123,7 +124,7 @@ def lexical_member(data: PairData) -> LexicalScorer:
 
 def token_embedding(data: PairData) -> TokenEmbeddingScorer:
     """The default's token-embedding member on its own (every source can be left out of it)."""
-    prompts, gains, groups, weights = training_rows(data)
+    prompts, gains, groups, weights = training_rows(data.gains)
     return TokenEmbeddingScorer().fit(prompts, gains, groups=groups, sample_weight=weights)
 
 
@@ -178,7 +179,7 @@ def main() -> None:
 
     previous, default = previous_default(args.previous), resolve_scorer("default").score
     recipes: dict[str, tuple[Score | None, Callable[[PairData], Score] | None]] = {
-        "default (shipped)": (default, lambda d: fit_default(d, lexical_member(d)).score),
+        "default (shipped)": (default, lambda d: fit_default(d.gains, list(d.chat_train.prompts), lexical_member(d)).score),
         "token-embedding member alone": (None, lambda d: token_embedding(d).score),
         "previous default": (previous.score, None),
         "TF-IDF + logistic": (None, tfidf_logistic),

@@ -22,11 +22,11 @@ from pathlib import Path
 
 from generalization import everyday, mixed_pool, within
 from pair_sources import STRONG, WEAK, load_pair_data
-from train_default_router import training_rows
 
 from routed_llm.scorers import resolve_scorer
 from routed_llm.scorers.blend import BlendScorer
 from routed_llm.scorers.token_embedding import TokenEmbeddingScorer
+from routed_llm.training.default_recipe import training_rows
 
 WEIGHTS = (0.0, 0.1, 0.15, 0.2, 0.3)
 """Weights of the preference router in the blend (the default's two members share the rest equally)."""
@@ -43,7 +43,7 @@ def main() -> None:
     preference = TokenEmbeddingScorer(group_smoothing=0.0).fit(list(train.prompts),
                                                                train.column(STRONG) - train.column(WEAK))
     default = resolve_scorer("default")
-    prompts, _, _, weights = training_rows(data)
+    prompts, _, _, weights = training_rows(data.gains)
     print("| router | mixed APGR | within MMLU | within GSM8K | AlpacaEval | everyday AUC |")
     print("|---|---|---|---|---|---|")
     routers = {"preference router alone": preference.score}

@@ -18,6 +18,7 @@ import pytest
 
 from routed_llm.evaluation.metrics import evaluate_scores
 from routed_llm.scorers.registry import resolve_scorer
+from routed_llm.training.default_recipe import reference_mix
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 DEFAULT_DIR = Path(__import__("routed_llm").__file__).parent / "_default"
@@ -53,23 +54,14 @@ def test_default_router_on_held_out_rows(pair_data: object) -> None:
 
 @pytest.mark.shared_data
 @pytest.mark.slow
-def test_strong_share_holds_on_prompts_it_never_saw(pair_data: object) -> None:
-    """The shipped quantiles come from out-of-fold ranks over the training mix (five sources and the
-    trivial chat turns, one share each), so a share asked for is the share sent on held-out traffic
-    mixed the same way."""
-    held_out = pair_data.held_out  # type: ignore[attr-defined]
-    size = min(len(held_out[name]) for name in ("mmlu", "gsm8k", "arc", "mbpp", "winogrande"))
-    rng = np.random.default_rng(0)
-    prompts = [prompt for name in ("mmlu", "gsm8k", "arc", "mbpp", "winogrande")
-               for prompt in rng.choice(list(held_out[name].prompts), size, replace=False)]
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        from trivial_turns import TRIVIAL_TURNS
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    prompts += list(rng.choice(TRIVIAL_TURNS, size, replace=False))
+def test_strong_share_holds_on_assistant_traffic_it_never_saw(pair_data: object) -> None:
+    """The shipped quantiles come from the reference assistant mix (AlpacaEval's training-half
+    instructions, trivial turns and simple asks, ``REFERENCE_SHARES``), so a share asked for is
+    the share sent on the same mix with AlpacaEval's held-out half in place of its training half."""
+    instructions = list(pair_data.held_out["alpaca"].prompts)  # type: ignore[attr-defined]
+    prompts, weights = reference_mix(instructions)
     scorer = resolve_scorer("default")
     scores = scorer.score(prompts)
     for share in (0.1, 0.3, 0.5, 0.8):
-        achieved = float(np.mean(scores >= scorer.threshold_for_strong_share(share)))  # type: ignore[attr-defined]
-        assert achieved == pytest.approx(share, abs=0.08), share
+        strong = scores >= scorer.threshold_for_strong_share(share)  # type: ignore[attr-defined]
+        assert float(np.average(strong, weights=weights)) == pytest.approx(share, abs=0.08), share

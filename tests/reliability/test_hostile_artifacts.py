@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -249,8 +250,12 @@ def resign_assets(directory: Path) -> None:
     edit_config(directory, change)
 
 
+TOKEN_MEMBER = ("assets", "members", "1")
+"""The default's ask-kind member: a token-embedding router, the one whose encoder is checked."""
+
+
 def edit_member(directory: Path, change: Callable[[dict[str, Any]], None], **tensors: np.ndarray) -> None:
-    member = directory / "assets" / "members" / "0"
+    member = directory.joinpath(*TOKEN_MEMBER)
     if tensors:
         rewrite_tensors(member, **tensors)
     edit_config(member, change)
@@ -258,7 +263,7 @@ def edit_member(directory: Path, change: Callable[[dict[str, Any]], None], **ten
 
 
 def member_tensor(directory: Path, name: str) -> np.ndarray:
-    return load_file(str(directory / "assets" / "members" / "0" / "model.safetensors"))[name]
+    return load_file(str(directory.joinpath(*TOKEN_MEMBER, "model.safetensors")))[name]
 
 
 def test_b7_a_5001_digit_format_version_is_an_artifact_error_and_the_cli_prints_no_traceback(
@@ -268,7 +273,9 @@ def test_b7_a_5001_digit_format_version_is_an_artifact_error_and_the_cli_prints_
 
     directory = default_copy(tmp_path)
     text = (directory / "config.json").read_text()
-    (directory / "config.json").write_text(text.replace('"format_version": 2', '"format_version": ' + "9" * 5001))
+    huge = re.sub(r'"format_version": \d+', '"format_version": ' + "9" * 5001, text, count=1)
+    assert huge != text
+    (directory / "config.json").write_text(huge)
     with pytest.raises(ArtifactError, match="format_version"):
         load_scorer(directory)
     assert main(["route", "--router", str(directory), "hello"]) == 1

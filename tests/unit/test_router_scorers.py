@@ -212,3 +212,8 @@ def test_the_default_records_what_it_was_trained_on() -> None:
     assert recorded is not None and len(recorded) <= config["metadata"]["training_rows"]
     assert np.all(recorded[1:] > recorded[:-1])  # unique and sorted
     assert not np.isin(prompt_digests(["a prompt nobody trained on, 8d41e97"]), recorded).any()
+    # the ask-kind member learned from the hand-written asks and every prior: the record holds them too
+    from routed_llm.training.default_priors import DEMANDING_ASKS, SIMPLE_ASKS, TRIVIAL_TURNS, everyday_asks
+
+    asks = [*everyday_asks()[0], *TRIVIAL_TURNS, *SIMPLE_ASKS, *DEMANDING_ASKS]
+    assert np.isin(prompt_digests(asks), recorded).all()

@@ -14,7 +14,7 @@ from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
 from routed_llm.scorers import load_scorer
 from routed_llm.scorers.blend import BlendScorer
 from routed_llm.scorers.lexical import LexicalScorer
-from routed_llm.scorers.token_embedding import TokenEmbeddingScorer, prompt_shape
+from routed_llm.scorers.token_embedding import TokenEmbeddingScorer, ask_text, prompt_shape
 
 HARD = ["prove the theorem", "derive the integral of the sum", "prove the lemma", "derive the theorem"]
 EASY = ["hello", "hi thanks", "thanks", "hi the cat"]
@@ -81,6 +81,48 @@ def test_a_blend_ranks_its_members_and_round_trips(tiny_bert: Path, tmp_path: Pa
         load_scorer(tmp_path / "blend")
     with pytest.raises(ConfigurationError, match="weights"):
         BlendScorer(weights=(1.0,)).fit([kinds, lexical], reference)
+
+
+def test_the_ask_leaves_pasted_material_out() -> None:
+    assert ask_text("Translate this into German: " + "the shop opens at nine every day " * 4) == "Translate this into German:"
+    assert ask_text("Fix this:\n```go\nfunc main() { go f() }\n```\nthanks") == "Fix this:"
+    assert ask_text("Here is my code:\nx = 1\ny = x\nprint(x + y)\nWhy 2?") == "Here is my code: Why 2?"
+    assert ask_text("Make this friendlier: '" + "we are closed on Monday for cleaning " * 3 + "'") == "Make this friendlier:"
+    assert ask_text("Prove that sqrt(2) is irrational.") == "Prove that sqrt(2) is irrational."
+    assert len(ask_text("word " * 500).split()) == 60
+
+
+def test_an_ask_kind_classifier_scores_across_its_band_and_round_trips(tiny_bert: Path, tmp_path: Path) -> None:
+    prompts = (HARD + EASY) * 3
+    labels = ([1.0] * len(HARD) + [0.0] * len(EASY)) * 3
+    scorer = TokenEmbeddingScorer(encoder=str(tiny_bert), max_tokens=32, head_tokens=8, alpha=0.1,
+                                  features="prompt_ask", band=(0.3, 0.7)).fit(prompts, labels)
+    long_easy = "hi thanks: " + "hello the cat " * 40
+    scores = scorer.score(["prove the theorem", "hello", long_easy])
+    assert scores[0] == 1.0 and scores[1] == 0.0 and scores[2] < 0.5  # the band's ends; length is no cue
+    loaded = load_scorer(scorer.save_pretrained(tmp_path / "kind"))
+    np.testing.assert_allclose(loaded.score(prompts), scorer.score(prompts), atol=1e-6)
+    with pytest.raises(ConfigurationError, match="band"):
+        TokenEmbeddingScorer(encoder=str(tiny_bert), band=(0.7, 0.3)).fit(prompts, labels)
+    with pytest.raises(ConfigurationError, match="features"):
+        TokenEmbeddingScorer(encoder=str(tiny_bert), features="length").fit(prompts, labels)
+
+
+def test_a_blend_of_absolute_scores_keeps_a_members_order_where_the_other_ties(tiny_bert: Path,
+                                                                             tmp_path: Path) -> None:
+    prompts = (HARD + EASY) * 3
+    labels = ([1.0] * len(HARD) + [0.0] * len(EASY)) * 3
+    kind = load_scorer(TokenEmbeddingScorer(encoder=str(tiny_bert), max_tokens=32, head_tokens=8, alpha=0.1,
+                                            features="prompt_ask", band=(0.3, 0.7)).fit(prompts, labels)
+                       .save_pretrained(tmp_path / "kind"))
+    lexical = LexicalScorer(n_features=2**10).fit(prompts, [0.2, 0.9, 0.5, 0.7, 0.0, 0.0, 0.0, 0.0] * 3)
+    lexical = load_scorer(lexical.save_pretrained(tmp_path / "lexical"))
+    blend = BlendScorer(weights=(1.0, 4.0), rank_members=False).fit([lexical, kind], EASY + ["hi", "the cat"])
+    scores, kinds, order = blend.score(HARD), kind.score(HARD), lexical.score(HARD)
+    assert np.all(kinds == 1.0)  # one kind: the blend is the lexical member's order, beyond the reference's range
+    np.testing.assert_allclose(scores, (np.clip(order, 0, 1) + 4.0) / 5.0, atol=1e-9)
+    assert blend.threshold_for_strong_share(0.5) < min(scores)  # the share is read off the reference's scores
+    np.testing.assert_allclose(load_scorer(blend.save_pretrained(tmp_path / "blend")).score(HARD), scores, atol=1e-6)
 
 
 def test_the_default_router_scores_on_the_core_install() -> None:

@@ -42,8 +42,8 @@ def test_the_threshold_in_force_is_reported_everywhere(make_llm: MakeLLM, cut_of
     assert f"threshold={routing['threshold']!r}" in repr(llm.client)
     sticky = llm.chat(tool_loop("weak", "openai/small")).additional_kwargs["routing"]
     assert (sticky["policy"], sticky["threshold"]) == ("sticky", routing["threshold"])
-    expected = pytest.approx(0.70, abs=0.05) if cut_off.get("strong_share") else 0.2
-    assert routing["threshold"] == expected
+    expected = llm.client.scorer.threshold_for_strong_share(0.3) if cut_off.get("strong_share") else 0.2
+    assert routing["threshold"] == expected != 0.5
 
 
 def test_a_changed_cut_off_keeps_the_usage_and_the_policies_state(make_llm: MakeLLM) -> None:

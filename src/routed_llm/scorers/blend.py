@@ -8,6 +8,12 @@ traffic (its scores' quantiles there), the ranks are averaged with ``weights``, 
 average is ranked again, so a blended score of ``s`` still means "needs the strong model
 more than a share ``s`` of typical traffic".
 
+Members whose scores already share one absolute scale in [0, 1] (``rank_members=False``:
+a router's rank and a classifier's confidence) are averaged as they are and the average is
+the score, not ranked again: a member that gives a whole kind of prompt the same end value
+then leaves the other's order among them intact, even beyond the reference traffic's
+range, and ``strong_share`` still comes from the scores' quantiles on the reference.
+
 A saved blend holds its members as complete saved routers under ``assets/members/<i>/``,
 each checked (digests, shapes) when loaded, like any artifact.
 """
@@ -37,8 +43,9 @@ class BlendScorer(ArtifactMixin, BaseScorer):
 
     name: ClassVar[str] = "blend"
 
-    def __init__(self, weights: Sequence[float] = (0.5, 0.5)) -> None:
+    def __init__(self, weights: Sequence[float] = (0.5, 0.5), rank_members: bool = True) -> None:
         self.weights = list(weights)
+        self.rank_members = rank_members
         self.members_: list[Any] | None = None
         self.member_levels_: np.ndarray | None = None
         self.blend_levels_: np.ndarray | None = None
@@ -65,12 +72,14 @@ class BlendScorer(ArtifactMixin, BaseScorer):
         self.members_ = list(members)
         self.member_levels_ = np.stack([weighted_quantiles(s, row_weights, levels) for s in scores])
         blended = self._mean_rank(scores, self.member_levels_)
-        self.blend_levels_ = weighted_quantiles(blended, row_weights, levels)
+        # ranking against the identity levels leaves an average of absolute scores as it is
+        self.blend_levels_ = weighted_quantiles(blended, row_weights, levels) if self.rank_members else levels
         self.score_quantiles_ = weighted_quantiles(_rank(blended, self.blend_levels_), row_weights, levels)
         return self
 
     def _mean_rank(self, scores: Sequence[np.ndarray], member_levels: np.ndarray) -> np.ndarray:
-        ranks = [_rank(member_scores, levels) for member_scores, levels in zip(scores, member_levels, strict=True)]
+        ranks = ([_rank(member_scores, levels) for member_scores, levels in zip(scores, member_levels, strict=True)]
+                 if self.rank_members else [np.clip(member_scores, 0.0, 1.0) for member_scores in scores])
         return np.average(np.stack(ranks), axis=0, weights=np.asarray(self.weights, dtype=np.float64))
 
     def score(self, prompts: Sequence[str]) -> np.ndarray:

@@ -1,15 +1,16 @@
 """The router shipped inside the package: what ``scorer="default"`` (and no scorer at all) means.
 
-An equal :class:`~routed_llm.scorers.blend.BlendScorer` of a
-:class:`~routed_llm.scorers.token_embedding.TokenEmbeddingScorer` trained by
-``benchmarks/train_default_router.py`` on the strong model's gain over five benchmark
-sources of GPT-4-1106-preview vs Mixtral-8x7B (RouteLLM MMLU and GSM8K, RouterBench
-ARC-Challenge, MBPP and Winogrande, weighted equally) plus priors for trivial chat turns
-and simple asks (no gain) and for demanding asks (the highest source gain), and the
-previous lexical default (MMLU and GSM8K, distilled from a fine-tuned MiniLM). It needs no
-network, no API key and no torch. Its score is a rank among typical traffic, so the default
-threshold of 0.5 sends about half of benchmark-like traffic, and much less of everyday chat,
-to the strong model; ``strong_share=`` sets the share exactly.
+A :class:`~routed_llm.scorers.blend.BlendScorer` of two members on one absolute scale,
+trained by :mod:`routed_llm.training.default_recipe` (``benchmarks/train_default_router.py``
+runs it): an ask-kind classifier (a
+:class:`~routed_llm.scorers.token_embedding.TokenEmbeddingScorer` on the prompt's and its
+instruction's token embeddings, easy 0 to demanding 1) weighing four fifths, and a
+correctness blend (the strong model's gain over five benchmark sources of
+GPT-4-1106-preview vs Mixtral-8x7B, and the previous lexical default) weighing one fifth,
+which orders prompts of the same kind. It needs no network, no API key and no torch. Its
+score 0.5, the default threshold, is an ask leaning demanding; ``strong_share=`` reads its
+threshold off the scores of an assistant mix (AlpacaEval instructions, chat turns, simple
+asks), so a share is a share of such traffic.
 """
 
 from __future__ import annotations

@@ -14,6 +14,15 @@ gain's rank among the (weighted) training traffic, measured out of fold: a score
 means "needs the strong model more than a share ``s`` of typical traffic", so a threshold
 ``t`` sends about ``1 - t`` of typical traffic to the strong model and ``strong_share`` is
 exact on traffic like the training mix.
+
+The same model also serves as an *ask-kind* classifier (``features="prompt_ask"``,
+``band=(lo, hi)``): trained on easy (0) against demanding (1) asks, it reads the mean
+embedding of the whole prompt and of the instruction alone (:func:`ask_text`: pasted
+material such as code blocks, long quotes and text after a colon left out), with no length
+or format cue, so a one-line proof request and a long greeting are judged by what they
+ask. Its score is then how far the prediction lies across ``band``: 0 at ``lo`` or below,
+1 at ``hi`` or above, so prompts of a clear kind all share the same end value and a
+blend with a correctness router keeps that router's order among them.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ from routed_llm.errors import ArtifactError, ConfigurationError, NotFittedError
 from routed_llm.scorers.base import BaseScorer
 from routed_llm.scorers.lexical import check_gains, smooth_by_group
 
-__all__ = ["TokenEmbeddingScorer", "prompt_shape", "weighted_quantiles"]
+__all__ = ["TokenEmbeddingScorer", "ask_text", "prompt_shape", "weighted_quantiles"]
 
 QUANTILE_LEVELS = 101
 _ENCODER_PREFIX = "encoder."
@@ -39,6 +48,34 @@ _TOKENIZER_FILE = "tokenizer.json"
 _CODE = re.compile(r"```|\bdef |\bclass |#include|\bimport |=>|\};|\bfunction\b|\bSELECT\b")
 _MATH = re.compile(r"[=+*/^<>]")
 SHAPE_FEATURES = ("log_chars", "log_words", "digit_share", "has_code", "newlines", "has_math", "questions")
+FEATURE_SETS = ("prompt_shape", "prompt_ask")
+_FENCED = re.compile(r"```.*?(?:```|$)", re.S)
+_LONG_QUOTE = re.compile("[\"'\u201c\u2018][^\"'\u201c\u201d\u2018\u2019]{60,}[\"'\u201d\u2019]")
+ASK_HEAD_WORDS = 40
+ASK_TAIL_WORDS = 20
+ASK_MATERIAL_WORDS = 20
+
+
+def ask_text(text: str) -> str:
+    """The instruction of a prompt without the material it pastes: what decides the kind of ask.
+
+    Code fences and quotes of 60 characters or more are dropped. A prompt of more than three
+    lines keeps its first and last lines (the instruction, and a question after the material);
+    one of two or three lines whose first ends in a colon keeps that first line only. A colon
+    followed by :data:`ASK_MATERIAL_WORDS` words or more ends the instruction there. What
+    remains keeps its first 40 and last 20 words. A prompt that is all material stays as it is.
+    """
+    kept = _LONG_QUOTE.sub(" ", _FENCED.sub(" ", text))
+    lines = [line for line in kept.split("\n") if line.strip()]
+    if len(lines) > 3:
+        lines = [lines[0], lines[-1]]
+    elif len(lines) > 1 and lines[0].rstrip().endswith(":"):
+        lines = lines[:1]
+    instruction, colon, material = " ".join(lines).partition(": ")
+    words = (instruction + colon if len(material.split()) >= ASK_MATERIAL_WORDS else instruction + colon + material).split()
+    if len(words) > ASK_HEAD_WORDS + ASK_TAIL_WORDS:
+        words = words[:ASK_HEAD_WORDS] + words[-ASK_TAIL_WORDS:]
+    return " ".join(words) if words else text
 
 
 def prompt_shape(texts: Sequence[str]) -> np.ndarray:
@@ -65,6 +102,11 @@ class TokenEmbeddingScorer(ArtifactMixin, BaseScorer):
     router needs neither the folder nor torch. ``group_smoothing`` pulls each training
     gain towards its group's mean (an MMLU subject, a source): one binary outcome per prompt
     is noise, the gain of a kind of prompt is signal.
+
+    ``features`` picks the inputs: ``"prompt_shape"`` (the prompt's embedding and its shape)
+    or ``"prompt_ask"`` (the prompt's embedding and its instruction's, see :func:`ask_text`).
+    ``band=None`` scores a prompt by its predicted gain's rank among the training traffic;
+    ``band=(lo, hi)`` scores it by where the prediction lies across the band, clipped to [0, 1].
     """
 
     name: ClassVar[str] = "token_embedding"
@@ -77,6 +119,8 @@ class TokenEmbeddingScorer(ArtifactMixin, BaseScorer):
         alpha: float = 10.0,
         group_smoothing: float = 0.6,
         calibration_folds: int = 5,
+        features: str = "prompt_shape",
+        band: Sequence[float] | None = None,
     ) -> None:
         self.encoder = encoder
         self.max_tokens = max_tokens
@@ -84,6 +128,8 @@ class TokenEmbeddingScorer(ArtifactMixin, BaseScorer):
         self.alpha = alpha
         self.group_smoothing = group_smoothing
         self.calibration_folds = calibration_folds
+        self.features = features
+        self.band = None if band is None else [float(value) for value in band]
         self.coef_: np.ndarray | None = None
         self.intercept_: float = 0.0
         self.gain_levels_: np.ndarray | None = None
@@ -103,6 +149,10 @@ class TokenEmbeddingScorer(ArtifactMixin, BaseScorer):
             raise ConfigurationError("group_smoothing", f"must be in [0, 1], got {self.group_smoothing!r}")
         if not self.alpha > 0:
             raise ConfigurationError("alpha", f"must be > 0, got {self.alpha!r}")
+        if self.features not in FEATURE_SETS:
+            raise ConfigurationError("features", f"must be one of {FEATURE_SETS}, got {self.features!r}")
+        if self.band is not None and not (len(self.band) == 2 and self.band[0] < self.band[1]):
+            raise ConfigurationError("band", f"must be (low, high) with low < high, got {self.band!r}")
         folds = self.calibration_folds
         if not isinstance(folds, int) or folds < 2:
             raise ConfigurationError("calibration_folds", f"must be an int >= 2, got {folds!r}")
@@ -131,7 +181,7 @@ class TokenEmbeddingScorer(ArtifactMixin, BaseScorer):
         self.coef_, self.intercept_ = _ridge(features, target, weights, self.alpha)
         # a ridge model scores its own training rows more extremely than new ones: rank on out-of-fold gains
         self.gain_levels_ = weighted_quantiles(held_out, weights, np.linspace(0.0, 1.0, QUANTILE_LEVELS))
-        self.score_quantiles_ = weighted_quantiles(self._rank(held_out), weights,
+        self.score_quantiles_ = weighted_quantiles(self._from_gains(held_out), weights,
                                                     np.linspace(0.0, 1.0, QUANTILE_LEVELS))
         return self
 
@@ -144,9 +194,13 @@ class TokenEmbeddingScorer(ArtifactMixin, BaseScorer):
     def _features(self, prompts: Sequence[str]) -> np.ndarray:
         if self.encoder_ is None:
             raise NotFittedError(f"{type(self).__name__} is not fitted; call fit() or from_pretrained()")
-        embedded = self.encoder_.encode(prompts).astype(np.float64)
-        embedded /= np.maximum(np.linalg.norm(embedded, axis=1, keepdims=True), 1e-12)
+        embedded = _unit_rows(self.encoder_.encode(prompts))
+        if self.features == "prompt_ask":
+            return np.hstack([embedded, _unit_rows(self.encoder_.encode([ask_text(text) for text in prompts]))])
         return np.hstack([embedded, prompt_shape(prompts)])
+
+    def _width(self, dim: int) -> int:
+        return 2 * dim if self.features == "prompt_ask" else dim + len(SHAPE_FEATURES)
 
     def gains(self, prompts: Sequence[str]) -> np.ndarray:
         """The predicted gain of the strong model (unclipped), before ranking."""
@@ -155,7 +209,13 @@ class TokenEmbeddingScorer(ArtifactMixin, BaseScorer):
         return self._features(prompts) @ self.coef_ + self.intercept_
 
     def score(self, prompts: Sequence[str]) -> np.ndarray:
-        return self._rank(self.gains(prompts))
+        return self._from_gains(self.gains(prompts))
+
+    def _from_gains(self, gains: np.ndarray) -> np.ndarray:
+        if self.band is None:
+            return self._rank(gains)
+        low, high = self.band
+        return np.clip((gains - low) / (high - low), 0.0, 1.0)
 
     def _rank(self, gains: np.ndarray) -> np.ndarray:
         if self.gain_levels_ is None:
@@ -199,7 +259,7 @@ class TokenEmbeddingScorer(ArtifactMixin, BaseScorer):
                          if key.startswith(_ENCODER_PREFIX)}
         self.encoder_ = NumpyBert(encoder_state, tokenizer_json, extra["encoder_config"],
                                   max_tokens=self.max_tokens, head_tokens=self.head_tokens)
-        width = self.encoder_.dim + len(SHAPE_FEATURES)
+        width = self._width(self.encoder_.dim)
         coef, intercept, levels = state["coef"], state["intercept"], state["gain_levels"]
         if coef.shape != (width,):
             raise ArtifactError(f"{self.name}: tensor 'coef' has shape {coef.shape}, expected ({width},)")
@@ -209,6 +269,11 @@ class TokenEmbeddingScorer(ArtifactMixin, BaseScorer):
             raise ArtifactError(f"{self.name}: tensor 'gain_levels' must be at least 2 non-decreasing, "
                                 "not all equal values")
         self.coef_, self.intercept_, self.gain_levels_ = coef.astype(np.float64), float(intercept[0]), levels
+
+
+def _unit_rows(rows: np.ndarray) -> np.ndarray:
+    rows = rows.astype(np.float64)
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
 
 
 def _ridge(features: np.ndarray, target: np.ndarray, weights: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:

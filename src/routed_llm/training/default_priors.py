@@ -1,28 +1,66 @@
-"""Everyday asks benchmark rows lack, at both ends of the need for a strong model.
+"""Priors of the default router: what benchmark rows lack, at both ends of the need for a strong model.
 
-The correctness sources are exam rows: multiple choice, word problems, short coding tasks.
-Chat traffic also holds asks no benchmark grades, and the issue that set the default's
-behaviour names them. One-fact questions, simple rewrites and translations, and short
-explanations or summaries of common knowledge: any chat model does them (gain 0, like the
-trivial turns). Proofs, multi-step math, non-trivial code and precise extraction: at least
-as hard as the hardest benchmark kind here (of the five sources, GSM8K's multi-step math
-shows the largest mean gain). These rows are *priors*, not measurements;
-``train_default_router.py`` gives the demanding ones the highest per-source mean gain of the
-data it trains on, so a run that leaves GSM8K out takes its level from the sources that remain.
+The correctness sources the default learns from are exam rows: multiple choice, word
+problems, short coding tasks. Chat traffic also holds what no benchmark grades:
 
-Rows are generated from word lists and templates (seeded), written from those categories,
-not from the everyday-prompt fixture the tests judge the router on
-(``tests/fixtures/everyday_prompts.jsonl``); a test checks that no fixture prompt is, or
+- :data:`TRIVIAL_TURNS`: turns that carry no task (greetings, thanks, acknowledgements,
+  farewells), generated from short word lists with a few spellings each;
+- :data:`SIMPLE_ASKS`: one-fact questions, light rewrites, short translations and brief
+  explanations of common knowledge;
+- :data:`DEMANDING_ASKS`: proofs, multi-step word problems, non-trivial code and precise
+  extraction, at least as hard as the hardest benchmark kind;
+- :func:`everyday_asks`: hand-written easy and demanding asks in many phrasings and at many
+  lengths (``everyday_asks.jsonl``: long greetings and long texts to translate or proofread
+  among the easy ones, one-line proofs, derivations and designs among the demanding ones, some
+  behind a system prompt or an earlier exchange), written by the default's author as a
+  development set. They teach the ask-kind member what is asked, not how long it is.
+
+Any chat model answers the trivial turns and simple asks as well as any other (gain 0);
+the demanding ones take the highest per-source mean gain of the data trained on. These are
+*priors*, not measurements. The template rows are seeded and written from the categories
+of the issue that set the default's behaviour, not from the everyday-prompt fixtures the
+tests judge the router on (``tests/fixtures/``); a test checks that no fixture prompt is, or
 nearly is, one of them.
 """
 
 from __future__ import annotations
 
+import json
+from importlib.resources import files
 from itertools import product
 
 import numpy as np
 
+from routed_llm.prompts import prompt_text
+
+__all__ = ["DEMANDING_ASKS", "SIMPLE_ASKS", "TRIVIAL_TURNS", "everyday_asks"]
+
 _SEED = 0
+_EVERYDAY_ASKS = "everyday_asks.jsonl"
+
+_GREETINGS = ("hi", "hello", "hey", "hiya", "howdy", "good morning", "good afternoon", "good evening", "greetings",
+              "what's up", "how are you", "how's it going", "nice to meet you")
+_THANKS = ("thanks", "thank you", "thx", "ty", "many thanks", "thanks a lot", "much appreciated",
+           "thank you very much")
+_ACKNOWLEDGEMENTS = ("okay", "sure", "yes", "no", "yep", "nope", "alright", "sounds good", "perfect", "cool",
+                     "nice", "awesome", "makes sense", "understood", "noted", "fine", "lol", "haha", "hmm", "wow",
+                     "oh I see", "never mind", "continue", "go on", "next", "bye", "goodbye", "see you",
+                     "have a nice day", "talk later")
+_ENDINGS = ("", "!", ".", " :)", "!!")
+
+
+def _spellings() -> tuple[str, ...]:
+    turns = set()
+    for words, ending in product(_GREETINGS + _THANKS + _ACKNOWLEDGEMENTS, _ENDINGS):
+        turns.update({words + ending, (words + ending).capitalize()})
+    for words in _GREETINGS:
+        turns.add(words + "?")
+    return tuple(sorted(turns))
+
+
+TRIVIAL_TURNS: tuple[str, ...] = _spellings()
+"""Greetings, thanks, acknowledgements, farewells: gain 0."""
+
 
 # -- simple asks: one fact, a light rewrite, a translation --------------------------------
 _FACT_QUESTIONS = (
@@ -180,3 +218,12 @@ SIMPLE_ASKS: tuple[str, ...] = _simple_asks()
 """One-fact questions, light rewrites, short translations, brief explanations: gain 0."""
 DEMANDING_ASKS: tuple[str, ...] = _demanding_asks()
 """Proofs, multi-step word problems, non-trivial code, structured extraction: the highest source gain."""
+
+
+def everyday_asks() -> tuple[list[str], np.ndarray]:
+    """The hand-written development asks as the router sees them (the last user turn) and their
+    labels: 1 for demanding, 0 for easy."""
+    rows = [json.loads(line) for line in files("routed_llm.training").joinpath(_EVERYDAY_ASKS)
+            .read_text(encoding="utf-8").splitlines() if line.strip()]
+    return ([prompt_text(row["messages"]) for row in rows],
+            np.array([row["group"] == "demanding" for row in rows], dtype=np.float64))
