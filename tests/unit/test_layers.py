@@ -9,7 +9,9 @@ and is the top of everything.
 ``LAYERS`` is design.md's drawing, top first, with two readings made explicit: ``cli``
 (and the other entry points) sit on top, since a command uses every layer; and
 ``training`` sits above ``scorers``, since a trainer builds a scorer, so the scorers may
-not know about their trainers (labels and tables they learn from live in ``data``).
+not know about their trainers (labels and tables they learn from live in ``data``); and
+``verifiers`` sit beside ``training``, above ``scorers``, since the agreement verifier
+compares free text with the shipped default router's token embeddings.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"client"}),
     frozenset({"streams"}),
     frozenset({"routing"}),
-    frozenset({"training"}),
+    frozenset({"training", "verifiers"}),
     frozenset({"scorers"}),
     frozenset({"encoders"}),
     frozenset({"evaluation"}),

@@ -1,8 +1,10 @@
-"""Test doubles users can reuse: a loopback OpenAI-compatible provider and fake routers."""
+"""Test doubles users can reuse: a loopback OpenAI-compatible provider (scripted, or replaying
+recorded benchmark answers) and fake routers."""
 
 from routed_llm.testing.fake_provider import FakeProvider, FakeReply, RecordedRequest, fake_value_for_schema
 from routed_llm.testing.fake_scorer import FakeQualityScorer, FakeScorer
 from routed_llm.testing.redis_server import LocalRedisServer
+from routed_llm.testing.replay import ReplayProvider
 
 __all__ = [
     "FakeProvider",
@@ -11,5 +13,6 @@ __all__ = [
     "FakeScorer",
     "LocalRedisServer",
     "RecordedRequest",
+    "ReplayProvider",
     "fake_value_for_schema",
 ]
