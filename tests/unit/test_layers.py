@@ -28,7 +28,7 @@ PACKAGE = Path(routed_llm.__file__).resolve().parent
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"__main__", "cli", "demo", "testing"}),
     frozenset({"frameworks"}),
-    frozenset({"client"}),
+    frozenset({"client", "cascade"}),
     frozenset({"streams"}),
     frozenset({"routing"}),
     frozenset({"training", "verifiers"}),
