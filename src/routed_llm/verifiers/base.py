@@ -9,11 +9,12 @@ calls, stay pure and can be replayed from recorded answers.
 
 from __future__ import annotations
 
-import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+from routed_llm.scorers.base import BaseScorer
 
 __all__ = ["BaseVerifier", "Evidence", "Reply"]
 
@@ -68,14 +69,8 @@ class BaseVerifier(ABC):
         """:meth:`verify` for a batch (learned verifiers score a batch at once)."""
         return [self.verify(item) for item in evidence]
 
-    def get_params(self) -> dict[str, Any]:
-        """The constructor arguments, read back from same-named attributes."""
-        signature = inspect.signature(type(self).__init__)
-        return {
-            name: getattr(self, name)
-            for name, parameter in signature.parameters.items()
-            if name != "self" and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
-        }
+    get_params = BaseScorer.get_params
+    """The constructor arguments, read back from same-named attributes (the scorers' reading)."""
 
     def __repr__(self) -> str:
         params = ", ".join(f"{key}={value!r}" for key, value in self.get_params().items())
