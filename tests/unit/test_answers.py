@@ -41,7 +41,8 @@ def test_option_letters_as_models_write_them(reply: str, letter: str) -> None:
     assert _choice(reply) == letter
 
 
-@pytest.mark.parametrize("reply", ["A car is not the answer here, nor a box.", "", "I don't know", "E"])
+@pytest.mark.parametrize("reply", ["A car is not the answer here, nor a box.", "", "I don't know", "E",
+                                   "The answer is a box lifted off the floor"])
 def test_no_option_is_read_into_replies_that_name_none(reply: str) -> None:
     assert _choice(reply) is None
 

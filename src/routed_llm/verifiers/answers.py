@@ -31,8 +31,9 @@ SHORT_TEXT_WORDS = 8
 """Replies up to this many words are compared as normalised text; longer ones by embedding."""
 
 _OPTION_LINE = re.compile(r"^\s*\(?([A-J])[).:]\s+(.+?)\s*$", re.MULTILINE)
-_ANSWER_MARKER = re.compile(
-    r"(?:final\s+answer|answer|option|choice)\s*(?:is|:|=)?\s*(?:option\s*)?[*(\[\s]*([A-J]|[1-9])\b(?![-'])", re.IGNORECASE
+_ANSWER_MARKER = re.compile(  # a lower-case letter only in brackets: "the answer is a whale" names no option
+    r"(?i:final\s+answer|answer|option|choice)\s*(?i:is|:|=)?\s*(?i:option\s*)?[*\s]*"
+    r"(?:[(\[]([a-jA-J])[)\]]|\(?([A-J]|[1-9])\b(?![-']))"
 )
 _LEADING_LETTER = re.compile(r"^[\s*_`\"'(\[]*([A-Ja-j])(?:[)\].:,]|\s*$|\s+[-–—]\s|\s*\*\*)")
 _NUMBER = re.compile(r"-?\$?\s?\d[\d,]*(?:\.\d+)?")
@@ -174,7 +175,7 @@ def _choice(text: str, options: Mapping[str, str]) -> str | None:
         # "a" alone or "a)" is an option; "A car ..." is not (the regex needs a delimiter)
         return leading.group(1).upper()
     for match in _ANSWER_MARKER.finditer(stripped):
-        token = match.group(1).upper()
+        token = (match.group(1) or match.group(2)).upper()
         if token in letters:
             return token
         if token.isdigit() and 1 <= int(token) <= len(options):  # "option 2" for lettered options
