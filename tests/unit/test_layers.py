@@ -9,7 +9,9 @@ and is the top of everything.
 ``LAYERS`` is design.md's drawing, top first, with two readings made explicit: ``cli``
 (and the other entry points) sit on top, since a command uses every layer; and
 ``training`` sits above ``scorers``, since a trainer builds a scorer, so the scorers may
-not know about their trainers (labels and tables they learn from live in ``data``).
+not know about their trainers (labels and tables they learn from live in ``data``); and
+``verifiers`` sit beside ``training``, above ``scorers``, since the agreement verifier
+compares free text with the shipped default router's token embeddings.
 """
 
 from __future__ import annotations
@@ -26,11 +28,11 @@ PACKAGE = Path(routed_llm.__file__).resolve().parent
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"__main__", "cli", "demo", "testing"}),
     frozenset({"frameworks"}),
-    frozenset({"client"}),
+    frozenset({"client", "cascade"}),
     frozenset({"streams"}),
     frozenset({"config"}),
     frozenset({"routing"}),
-    frozenset({"training"}),
+    frozenset({"training", "verifiers"}),
     frozenset({"scorers"}),
     frozenset({"encoders"}),
     frozenset({"evaluation"}),

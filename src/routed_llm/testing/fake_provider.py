@@ -40,6 +40,9 @@ class FakeReply:
     logprobs: list[dict[str, Any]] | None = None
     """Per-token entries in OpenAI's format (``{"token", "logprob", "top_logprobs": [...]}``),
     sent only when the request asks for ``logprobs``, as a provider that supports them does."""
+    usage: Mapping[str, int] | None = None
+    """``prompt_tokens`` / ``completion_tokens`` to report instead of the fake's estimate
+    (the replay provider encodes each recorded call's cost in them)."""
 
 
 @dataclass(frozen=True)
@@ -291,6 +294,9 @@ def _handler_for(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
                 finish = "tool_calls"
             prompt_tokens = _count_tokens(body.get("messages"))
             completion_tokens = _count_tokens(content or "") + sum(_count_tokens(c) for c in reply.tool_calls)
+            if reply.usage is not None:
+                prompt_tokens = int(reply.usage.get("prompt_tokens", prompt_tokens))
+                completion_tokens = int(reply.usage.get("completion_tokens", completion_tokens))
             usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                      "total_tokens": prompt_tokens + completion_tokens}
             ident = "chatcmpl-" + hashlib.sha1(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
