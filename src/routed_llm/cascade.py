@@ -289,7 +289,9 @@ class EscalationCut:
     that ends with the strong model follows ``share`` on any mix once the window has filled
     (``benchmarks/cascade.py`` measures what it delivers). Requests tied at the cut (a router
     that gives many prompts one score) escalate with the probability that fills the share, so
-    a tie does not send the whole tied group one way. Thread-safe; one per client.
+    a tie does not send the whole tied group one way. Like any online quantile it follows the
+    traffic it has seen: a mix that drifts (a batch of one task, then another) overshoots until
+    the window has turned over. Thread-safe; one per client.
     """
 
     def __init__(self, window: int = 1000, seed: int = 0) -> None:
