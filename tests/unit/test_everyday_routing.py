@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 from routed_llm.client import RoutedClient
+from routed_llm.prompts import prompt_text
 from routed_llm.scorers import resolve_scorer
 from routed_llm.training.default_priors import DEMANDING_ASKS, SIMPLE_ASKS, TRIVIAL_TURNS, everyday_asks
 
@@ -81,6 +82,17 @@ def test_a_client_with_only_two_models_sends_easy_turns_weak_and_demanding_ones_
     assert np.mean(strong["easy"]) <= 0.20
     assert np.mean(strong["hard"]) >= 0.85
     assert 0.25 <= np.mean(strong["easy"] + strong["hard"]) <= 0.65  # a moderate share of mixed traffic
+
+
+def test_no_blind_prompt_is_a_development_ask() -> None:
+    if not BLIND.is_file():
+        pytest.skip(f"the blind fixture {BLIND.name} is not in this checkout")
+    asks = [_words(ask) for ask in everyday_asks()[0]]
+    for line in BLIND.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            words = _words(prompt_text(json.loads(line)["messages"]))
+            closest = max(len(words & other) / len(words | other) for other in asks)
+            assert closest < NEAR, f"a blind prompt is (nearly) a development ask (overlap {closest:.2f})"
 
 
 def test_the_blind_prompts_go_where_their_author_would_send_them() -> None:
