@@ -8,9 +8,11 @@ under each setting, overall and for the rows with a system prompt or an earlier 
 
 Sets:
 
-- ``tests/fixtures/blind_everyday_prompts.jsonl``: written by an author who had not read the
-  default's priors or training code; no training code reads it, and this script prints no
-  prompt of it, only aggregates (skipped with a note when absent);
+- ``tests/fixtures/blind_everyday_prompts.jsonl`` and ``blind_everyday_prompts_2.jsonl``:
+  each written by an author who had not read the default's priors or training code; no
+  training code reads them, and this script prints no prompt of them, only aggregates
+  (skipped with a note when absent). The first was looked at while the default was
+  developed (a development set since); the second is the held-out one;
 - ``tests/fixtures/everyday_prompts.jsonl``: the project's own fixture, never trained on;
 - ``routed_llm/training/everyday_asks.jsonl``: the default author's development set. The
   ask-kind member is trained on it, so its figures are in-sample (a check, not a test).
@@ -23,7 +25,7 @@ part of the default trained on, and what an :class:`OnlineCalibrator` makes of i
   turns (40%: greetings, thanks, one-fact questions, rewrites, translations);
 - *coding-heavy mix*: held-out MBPP tasks (50%), the same instructions (30%) and turns (20%).
 
-    python benchmarks/blind_everyday.py [--blind PATH] [--data ../shared/data]
+    python benchmarks/blind_everyday.py [--blind PATH ...] [--data ../shared/data]
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ from routed_llm.client import RoutedClient
 from routed_llm.routing.online import OnlineCalibrator
 
 ROOT = Path(__file__).resolve().parents[1]
-BLIND = ROOT / "tests" / "fixtures" / "blind_everyday_prompts.jsonl"
+BLINDS = (ROOT / "tests" / "fixtures" / "blind_everyday_prompts.jsonl",
+          ROOT / "tests" / "fixtures" / "blind_everyday_prompts_2.jsonl")
 FIXTURE = ROOT / "tests" / "fixtures" / "everyday_prompts.jsonl"
 SHARE = 0.3
 DEMANDING = frozenset({"demanding", "hard"})
@@ -102,15 +105,16 @@ def shares_on_mixes(data: Path, length: int = 600) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--blind", default=str(BLIND), help="the blind fixture (JSON Lines)")
+    parser.add_argument("--blind", action="append", help="a blind set (JSON Lines; repeatable); default: both "
+                        "blind fixtures")
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     args = parser.parse_args()
     client = RoutedClient("strong-model", "weak-model")
-    blind = Path(args.blind)
-    if blind.is_file():
-        report("blind everyday prompts", read_rows(blind), client)
-    else:
-        print(f"blind everyday prompts: {blind} not found, skipped")
+    for blind in [Path(path) for path in args.blind] if args.blind else BLINDS:
+        if blind.is_file():
+            report(f"blind everyday prompts ({blind.name})", read_rows(blind), client)
+        else:
+            print(f"blind everyday prompts: {blind} not found, skipped")
     report("everyday fixture", read_rows(FIXTURE), client)
     report("development asks (trained on: in-sample)",
            read_rows(files("routed_llm.training").joinpath("everyday_asks.jsonl")), client)

@@ -7,13 +7,14 @@ math, non-trivial code, precise extraction, multi-step reasoning). The default l
 of the same *kinds* and hand-written development asks (``routed_llm.training.default_priors``),
 never these prompts: a test checks that no fixture prompt is, or nearly is, one of them.
 
-``tests/fixtures/blind_everyday_prompts.jsonl``, when present, was written by an author who
-had read neither the priors nor the training code; no training code reads it. Its rows are
-chat messages (some with a system prompt or an earlier exchange), routed as an application
-routes them. The floors are issue 26's targets where the measured figures reach them
-(``benchmarks/blind_everyday.py``: AUC 0.962; 12.1% of easy and 95.3% of demanding rows strong
-at the defaults, 12.1% and 93.5% at ``strong_share=0.3``), and the measured figure plus a
-margin for the one that it misses (easy at ``strong_share=0.3``, target 10%).
+The blind fixtures (``blind_everyday_prompts.jsonl`` and ``_2``), when present, were each
+written by an author who had read neither the priors nor the training code; no training code
+reads them and no development ask is (nearly) one of their prompts. Their rows are chat
+messages (some with a system prompt or an earlier exchange), routed as an application routes
+them. The floors are issue 26's targets (``benchmarks/blind_everyday.py`` measured AUC 0.995
+and 0.992; easy 1.9% and 8.8% strong at the defaults, 0.0% and 2.5% at ``strong_share=0.3``;
+demanding 94.4% or more). The first set was looked at while the default was developed; the
+second is the held-out one.
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ import numpy as np
 import pytest
 
 from routed_llm.client import RoutedClient
+from routed_llm.prompts import prompt_text
 from routed_llm.scorers import resolve_scorer
 from routed_llm.training.default_priors import DEMANDING_ASKS, SIMPLE_ASKS, TRIVIAL_TURNS, everyday_asks
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FIXTURE = FIXTURES / "everyday_prompts.jsonl"
-BLIND = FIXTURES / "blind_everyday_prompts.jsonl"
+BLINDS = (FIXTURES / "blind_everyday_prompts.jsonl", FIXTURES / "blind_everyday_prompts_2.jsonl")
 NEAR = 0.7
 """Word-set overlap (Jaccard) from which a prior counts as a copy of a fixture prompt."""
 
@@ -83,19 +85,32 @@ def test_a_client_with_only_two_models_sends_easy_turns_weak_and_demanding_ones_
     assert 0.25 <= np.mean(strong["easy"] + strong["hard"]) <= 0.65  # a moderate share of mixed traffic
 
 
-def test_the_blind_prompts_go_where_their_author_would_send_them() -> None:
-    if not BLIND.is_file():
-        pytest.skip(f"the blind fixture {BLIND.name} is not in this checkout")
-    rows = [json.loads(line) for line in BLIND.read_text(encoding="utf-8").splitlines() if line.strip()]
+@pytest.mark.parametrize("blind", BLINDS, ids=lambda path: path.name)
+def test_no_blind_prompt_is_a_development_ask(blind: Path) -> None:
+    if not blind.is_file():
+        pytest.skip(f"the blind fixture {blind.name} is not in this checkout")
+    asks = [_words(ask) for ask in everyday_asks()[0]]
+    for line in blind.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            words = _words(prompt_text(json.loads(line)["messages"]))
+            closest = max(len(words & other) / len(words | other) for other in asks)
+            assert closest < NEAR, f"a blind prompt is (nearly) a development ask (overlap {closest:.2f})"
+
+
+@pytest.mark.parametrize("blind", BLINDS, ids=lambda path: path.name)
+def test_the_blind_prompts_go_where_their_author_would_send_them(blind: Path) -> None:
+    if not blind.is_file():
+        pytest.skip(f"the blind fixture {blind.name} is not in this checkout")
+    rows = [json.loads(line) for line in blind.read_text(encoding="utf-8").splitlines() if line.strip()]
     demanding = np.array([row["group"] == "demanding" for row in rows])
-    assert demanding.sum() >= 75 and (~demanding).sum() >= 75
+    assert demanding.sum() >= 75 and (~demanding).sum() >= 75 and demanding.sum() == (~demanding).sum()
     client = RoutedClient("strong-model", "weak-model")
     plain = [client.route(row["messages"]) for row in rows]
     shared = np.array([client.route(row["messages"], strong_share=0.3).role == "strong" for row in rows])
     strong = np.array([decision.role == "strong" for decision in plain])
     assert _auc(np.array([decision.score for decision in plain]), demanding) >= 0.95
     assert strong[~demanding].mean() <= 0.20 and strong[demanding].mean() >= 0.85
-    assert shared[~demanding].mean() <= 0.15 and shared[demanding].mean() >= 0.70
+    assert shared[~demanding].mean() <= 0.10 and shared[demanding].mean() >= 0.70
 
 
 def test_a_one_line_proof_goes_strong_even_when_a_share_is_asked() -> None:

@@ -92,6 +92,16 @@ def test_the_ask_leaves_pasted_material_out() -> None:
     assert len(ask_text("word " * 500).split()) == 60
 
 
+def test_apostrophes_are_not_quotes_and_a_long_last_line_is_material() -> None:
+    # "don't ... I'd" once read as a quote: the instruction lost its middle and kept the material's tail
+    ask = "Please fix the typos, don't change the meaning, it's for our website and I'd like it today."
+    assert ask_text(ask) == ask
+    letter = "Proofread my letter:\n\nDear Sir,\n" + "I am writting about the flat. " * 8 + "\nYours, Ann"
+    assert ask_text(letter) == "Proofread my letter: Yours, Ann"
+    post = ["Check the spelling in my post.", "We walkd to the lake.", "It was beutiful.", "Then we went home. " * 8]
+    assert ask_text("\n".join(post)) == "Check the spelling in my post."
+
+
 def test_an_ask_kind_classifier_scores_across_its_band_and_round_trips(tiny_bert: Path, tmp_path: Path) -> None:
     prompts = (HARD + EASY) * 3
     labels = ([1.0] * len(HARD) + [0.0] * len(EASY)) * 3

@@ -50,10 +50,11 @@ _MATH = re.compile(r"[=+*/^<>]")
 SHAPE_FEATURES = ("log_chars", "log_words", "digit_share", "has_code", "newlines", "has_math", "questions")
 FEATURE_SETS = ("prompt_shape", "prompt_ask")
 _FENCED = re.compile(r"```.*?(?:```|$)", re.S)
-_LONG_QUOTE = re.compile("[\"'\u201c\u2018][^\"'\u201c\u201d\u2018\u2019]{60,}[\"'\u201d\u2019]")
+_LONG_QUOTE = re.compile("(?<!\\w)[\"'\u201c\u2018][^\"\u201c\u201d]{60,}?[\"'\u201d\u2019](?!\\w)")
 ASK_HEAD_WORDS = 40
 ASK_TAIL_WORDS = 20
 ASK_MATERIAL_WORDS = 20
+ASK_LAST_LINE_WORDS = 25
 
 
 def ask_text(text: str) -> str:
@@ -67,10 +68,9 @@ def ask_text(text: str) -> str:
     """
     kept = _LONG_QUOTE.sub(" ", _FENCED.sub(" ", text))
     lines = [line for line in kept.split("\n") if line.strip()]
-    if len(lines) > 3:
-        lines = [lines[0], lines[-1]]
-    elif len(lines) > 1 and lines[0].rstrip().endswith(":"):
-        lines = lines[:1]
+    if len(lines) > 3 or (len(lines) > 1 and lines[0].rstrip().endswith(":")):
+        tail = lines[-1] if len(lines) > 3 and len(lines[-1].split()) <= ASK_LAST_LINE_WORDS else None
+        lines = [lines[0]] if tail is None else [lines[0], tail]
     instruction, colon, material = " ".join(lines).partition(": ")
     words = (instruction + colon if len(material.split()) >= ASK_MATERIAL_WORDS else instruction + colon + material).split()
     if len(words) > ASK_HEAD_WORDS + ASK_TAIL_WORDS:

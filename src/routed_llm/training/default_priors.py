@@ -106,8 +106,8 @@ _CONCEPTS = ("photosynthesis", "inflation", "a black hole", "the water cycle", "
 _THEOREMS = (
     "there are infinitely many prime numbers", "the product of two odd integers is odd",
     "every tree with n vertices has n - 1 edges", "the harmonic series diverges",
-    "e is irrational", "there is no largest even number", "the sum of the angles of a triangle is 180 degrees",
-    "a bounded monotone sequence of real numbers converges", "every finite integral domain is a field",
+    "there is no largest even number", "the sum of the angles of a triangle is 180 degrees",
+    "a bounded monotone sequence of real numbers converges",
     "the set of real numbers is uncountable", "n^3 - n is divisible by 6 for every integer n",
     "the composition of two injective functions is injective", "a planar graph has a vertex of degree at most 5",
     "the geometric mean of positive numbers never exceeds their arithmetic mean",
