@@ -86,6 +86,10 @@ class RoutedLLMRouting(CustomLogger):
     request is still served); ``max_call_s`` bounds how long an admitted call may stay
     unreported before its admission is returned to the policies (a client that hung up
     mid-stream).
+
+    ``mode`` is ``"route"`` only: a cascade (``mode="cascade"``/``"hybrid"``, ``checker``,
+    ``verifier``) is refused (:func:`_refuse_cascade` says why); run
+    :class:`routed_llm.RoutedClient` in cascade mode in front of the proxy instead.
     """
 
     def __init__(
@@ -112,6 +116,7 @@ class RoutedLLMRouting(CustomLogger):
         )
         for name in config.litellm_kwargs:
             raise ConfigurationError(name, "not an option of the routing plugin (litellm arguments belong to model_list)")
+        _refuse_cascade(config)
         self.router: Router = config.build_router()
         self.targets: tuple[str, ...] = tuple(self.router.models)
         self.role_key = role_key
@@ -336,6 +341,29 @@ class RoutedLLMRouting(CustomLogger):
         headers = {f"{HEADER_PREFIX}{name}": _header_value(fields.get(name)) for name in names
                    if fields.get(name) is not None}
         return headers or None
+
+
+def _refuse_cascade(config: RoutingConfig) -> None:
+    """Refuse the cascade options, naming the first one given.
+
+    This plugin is a routing strategy: LiteLLM asks it which deployments may take a request
+    before any model is called, so it never sees an answer to verify. A post-call hook of
+    the proxy does see the answer, but calls made from a hook are not requests of the proxy:
+    the checker's and the strong model's calls would escape the virtual key's
+    authentication, budgets, rate limits and spend logs; the checker could only start once
+    the weak answer had arrived; and a plain ``litellm.Router`` has no such hook. A client
+    in cascade mode in front of the proxy gets all of it: each of its calls is a proxy
+    request, and the weak and checker calls run concurrently.
+    """
+    given = [name for name, value in (("mode", config.mode != "route"), ("checker", config.checker is not None),
+                                      ("verifier", config.verifier is not None)) if value]
+    if given:
+        raise ConfigurationError(
+            given[0], "the proxy's routing plugin cannot cascade: it picks a deployment before any model has answered, "
+            "and a cascade must read the weak answer and make further calls. Use mode: route here, and run "
+            "routed_llm.RoutedClient(mode='cascade', checker=..., api_base=<the proxy's URL>) in front of the proxy, "
+            "each model its own model group (docs/quickstart/litellm-proxy.md, 'Cascades')"
+        )
 
 
 class _UnreportedFailure(Exception):
