@@ -6,7 +6,10 @@ and returns a :class:`CallResult`, or raises. The weak call and the checker call
 concurrently (threads for sync callables, tasks for async ones); a self-check, which needs
 the weak answer, runs after it. A failed checker only takes its evidence away (the
 verifier may then abstain and the prompt router decide); a failed weak call escalates when
-``fallback`` allows, else its error propagates; a failed strong call propagates.
+``fallback`` allows, else its error propagates; a failed strong call after a weak answer
+falls back to that answer when ``fallback`` allows, else (and when there is no weak answer)
+its error propagates. A strong callable may decline (return ``None``: a policy kept the
+request on the cheap model); the weak answer then stands.
 Cancelling an async cascade cancels every call still running, so each releases what it
 holds.
 """
@@ -14,7 +17,9 @@ holds.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,9 +28,15 @@ from typing import Any, Literal
 from routed_llm.errors import ConfigurationError
 from routed_llm.verifiers.base import BaseVerifier, Evidence, Reply
 
-__all__ = ["CallRecord", "CallResult", "CascadeExecutor", "CascadeOutcome"]
+__all__ = ["CallRecord", "CallResult", "CascadeDeclinedError", "CascadeExecutor", "CascadeOutcome", "EscalationCut"]
 
 CallRole = Literal["weak", "checker", "self_check", "strong"]
+
+
+class CascadeDeclinedError(Exception):
+    """The weak call failed and a policy declined the strong one: nothing answered."""
+
+    status_code = 503
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,9 @@ class CascadeOutcome:
     score: float | None
     """The verifier's escalation score; ``None`` when it abstained (the router decided)."""
     calls: tuple[CallRecord, ...] = field(default_factory=tuple)
+    kept: Literal["declined", "fallback"] | None = None
+    """Why the weak answer stands although the verdict escalated: the strong call was declined
+    (a policy) or failed (``fallback``); ``None`` otherwise."""
 
     @property
     def cost(self) -> float | None:
@@ -72,12 +86,19 @@ class CascadeOutcome:
 
     def extra(self) -> dict[str, Any]:
         """What ``decision.extra`` carries for a cascade (``decision.policy == "cascade"``)."""
-        return {"escalated": self.escalated, "verifier": self.verifier, "verifier_score": self.score,
-                "calls": [call.to_dict() for call in self.calls]}
+        extra = {"escalated": self.escalated, "verifier": self.verifier, "verifier_score": self.score,
+                 "calls": [call.to_dict() for call in self.calls]}
+        if self.kept is not None:
+            extra["kept"] = self.kept
+        return extra
 
 
 SyncCall = Callable[[], CallResult]
 AsyncCall = Callable[[], Awaitable[CallResult]]
+StrongCall = Callable[[], "CallResult | None"]
+AsyncStrongCall = Callable[[], Awaitable["CallResult | None"]]
+Verdict = Callable[[float | None], bool]
+"""A caller's own rule: (the verifier's score, ``None`` when it abstained) -> escalate?"""
 
 
 class CascadeExecutor:
@@ -100,15 +121,17 @@ class CascadeExecutor:
         self,
         prompt: str,
         weak: SyncCall,
-        strong: SyncCall,
+        strong: StrongCall,
         checkers: Sequence[SyncCall] = (),
         *,
         self_check: Callable[[CallResult], CallResult] | None = None,
         router_score: float,
         router_threshold: float,
         models: Mapping[CallRole, str] | None = None,
+        verdict: Verdict | None = None,
     ) -> CascadeOutcome:
-        """The sync cascade; ``models`` names each role's model in the call records."""
+        """The sync cascade; ``models`` names each role's model in the call records;
+        ``verdict`` replaces the threshold rule (a strong share's cut)."""
         ledger = _Calls(models or {})
         wanted = checkers if "others" in self.verifier.needs else ()
         with ThreadPoolExecutor(max_workers=1 + len(wanted)) as pool:
@@ -118,27 +141,34 @@ class CascadeExecutor:
             finally:
                 others = [future.result() for future in futures]
         if cheap is None:
-            return self._outcome(ledger, ledger.timed("strong", strong), True, None)
+            return self._escalated(ledger, ledger.timed("strong", strong), None, None)
         judged = None
         if self_check is not None and "self_check" in self.verifier.needs:
             judged = ledger.optional("self_check", lambda: self_check(cheap))
-        score, escalate = self._verdict(prompt, cheap, others, judged, router_score, router_threshold)
-        if escalate:
-            return self._outcome(ledger, ledger.timed("strong", strong), True, score)
-        return self._outcome(ledger, cheap, False, score)
+        score, escalate = self._verdict(prompt, cheap, others, judged, router_score, router_threshold, verdict)
+        if not escalate:
+            return self._outcome(ledger, cheap, False, score)
+        try:
+            answer = ledger.timed("strong", strong)
+        except Exception:
+            if not self.fallback:
+                raise
+            return self._outcome(ledger, cheap, False, score, kept="fallback")
+        return self._escalated(ledger, answer, cheap, score)
 
     # -- async --------------------------------------------------------------------------
     async def arun(
         self,
         prompt: str,
         weak: AsyncCall,
-        strong: AsyncCall,
+        strong: AsyncStrongCall,
         checkers: Sequence[AsyncCall] = (),
         *,
         self_check: Callable[[CallResult], Awaitable[CallResult]] | None = None,
         router_score: float,
         router_threshold: float,
         models: Mapping[CallRole, str] | None = None,
+        verdict: Verdict | None = None,
     ) -> CascadeOutcome:
         """:meth:`run` for async callables; cancelling it cancels the calls still running."""
         ledger = _Calls(models or {})
@@ -153,27 +183,46 @@ class CascadeExecutor:
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
         if cheap is None:
-            return self._outcome(ledger, await ledger.atimed("strong", strong), True, None)
+            return self._escalated(ledger, await ledger.atimed("strong", strong), None, None)
         judged = None
         if self_check is not None and "self_check" in self.verifier.needs:
             judged = await ledger.aoptional("self_check", lambda: self_check(cheap))
-        score, escalate = self._verdict(prompt, cheap, others, judged, router_score, router_threshold)
-        if escalate:
-            return self._outcome(ledger, await ledger.atimed("strong", strong), True, score)
-        return self._outcome(ledger, cheap, False, score)
+        score, escalate = self._verdict(prompt, cheap, others, judged, router_score, router_threshold, verdict)
+        if not escalate:
+            return self._outcome(ledger, cheap, False, score)
+        try:
+            answer = await ledger.atimed("strong", strong)
+        except Exception:
+            if not self.fallback:
+                raise
+            return self._outcome(ledger, cheap, False, score, kept="fallback")
+        return self._escalated(ledger, answer, cheap, score)
 
     # -- shared -------------------------------------------------------------------------
     def _verdict(self, prompt: str, cheap: CallResult, others: Sequence[CallResult | None],
-                 judged: CallResult | None, router_score: float, router_threshold: float) -> tuple[float | None, bool]:
+                 judged: CallResult | None, router_score: float, router_threshold: float,
+                 verdict: Verdict | None) -> tuple[float | None, bool]:
         evidence = Evidence(prompt, cheap.reply, tuple(other.reply for other in others if other is not None),
                             logprobs=cheap.logprobs, self_check=None if judged is None else judged.reply.content)
         score = self.verifier.verify(evidence)
+        if verdict is not None:
+            return score, verdict(score)
         if score is None:
             return None, router_score >= router_threshold
         return score, score >= self.threshold
 
-    def _outcome(self, ledger: _Calls, result: CallResult, escalated: bool, score: float | None) -> CascadeOutcome:
-        return CascadeOutcome(result, escalated, self.verifier.name, score, tuple(ledger.records))
+    def _escalated(self, ledger: _Calls, answer: CallResult | None, cheap: CallResult | None,
+                   score: float | None) -> CascadeOutcome:
+        """The strong answer, or the cheap one when the strong call was declined."""
+        if answer is not None:
+            return self._outcome(ledger, answer, True, score)
+        if cheap is None:
+            raise CascadeDeclinedError("the strong call was declined and the weak call had failed: no answer")
+        return self._outcome(ledger, cheap, False, score, kept="declined")
+
+    def _outcome(self, ledger: _Calls, result: CallResult, escalated: bool, score: float | None,
+                 kept: Literal["declined", "fallback"] | None = None) -> CascadeOutcome:
+        return CascadeOutcome(result, escalated, self.verifier.name, score, tuple(ledger.records), kept)
 
 
 class _Calls:
@@ -183,14 +232,16 @@ class _Calls:
         self._models = models
         self.records: list[CallRecord] = []
 
-    def timed(self, role: CallRole, call: SyncCall) -> CallResult:
+    def timed(self, role: CallRole, call: Callable[[], Any]) -> Any:
+        """The call's result, recorded (a declined call, ``None``, leaves no record)."""
         started = time.perf_counter()
         try:
             result = call()
         except Exception as exc:
             self._failed(role, started, exc)
             raise
-        self._answered(role, started, result)
+        if result is not None:
+            self._answered(role, started, result)
         return result
 
     def optional(self, role: CallRole, call: SyncCall) -> CallResult | None:
@@ -200,14 +251,15 @@ class _Calls:
         except Exception:
             return None
 
-    async def atimed(self, role: CallRole, call: AsyncCall) -> CallResult:
+    async def atimed(self, role: CallRole, call: Callable[[], Awaitable[Any]]) -> Any:
         started = time.perf_counter()
         try:
             result = await call()
         except Exception as exc:
             self._failed(role, started, exc)
             raise
-        self._answered(role, started, result)
+        if result is not None:
+            self._answered(role, started, result)
         return result
 
     async def aoptional(self, role: CallRole, call: AsyncCall) -> CallResult | None:
@@ -223,3 +275,31 @@ class _Calls:
     def _failed(self, role: CallRole, started: float, error: Exception) -> None:
         self.records.append(CallRecord(role, self._models.get(role), None, (time.perf_counter() - started) * 1000,
                                        type(error).__name__))
+
+
+class EscalationCut:
+    """``strong_share=`` for a cascade: escalate the requests whose combined score is in the top
+    ``share`` of the last ``window`` requests'.
+
+    The combined score is the verifier's escalation score plus ``1e-3`` times the prompt
+    router's (the router's score alone where the verifier abstained), so a binary verdict is
+    ranked by the router within each verdict. A request escalates when fewer than ``share`` of
+    the window (itself included) scored above it: an online quantile, so the share of traffic
+    that ends with the strong model follows ``share`` on any mix once the window has filled
+    (``benchmarks/cascade.py`` measures what it delivers). Thread-safe; one per client.
+    """
+
+    def __init__(self, window: int = 1000) -> None:
+        self.window = window
+        self._scores: deque[float] = deque(maxlen=window)
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def combined(score: float | None, router_score: float) -> float:
+        return router_score if score is None else score + 1e-3 * router_score
+
+    def escalate(self, combined: float, share: float) -> bool:
+        with self._lock:
+            self._scores.append(combined)
+            above = sum(1 for seen in self._scores if seen > combined)
+            return above < share * len(self._scores)

@@ -9,15 +9,17 @@ and nothing else.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from routed_llm.accounting import Ledger, UsageReport
-from routed_llm.config import CALL_OPTIONS, DEFAULT_SCORER, CallOptions, Mode, RoutingConfig, scorer_argument
+from routed_llm.cascade import CallResult, CascadeDeclinedError, CascadeExecutor, CascadeOutcome, EscalationCut, Verdict
+from routed_llm.config import CALL_OPTIONS, DEFAULT_SCORER, CallOptions, RoutingConfig, scorer_argument
 from routed_llm.decision import ModelRole, RoutingDecision
 from routed_llm.errors import ConfigurationError, InvalidPromptError, ProviderError
 from routed_llm.estimates import CallEstimator
@@ -27,18 +29,38 @@ from routed_llm.prompts import Messages, PromptView, scored_text_in_force
 from routed_llm.routing.fleet import Fleet
 from routed_llm.routing.lease import CANCELLED_STATUS, TIMEOUT_STATUS, Lease, outcome_status
 from routed_llm.routing.policy import RoutingPolicy
-from routed_llm.routing.router import PairRouter, Router
+from routed_llm.routing.router import NO_TEXT_POLICY, PairRouter, Router
 from routed_llm.routing.sticky import STICKY_POLICY, sticky_target
 from routed_llm.scorers.base import RouterScorer
 from routed_llm.secrets import environment_secrets, redact_mapping, redact_text, secret_values
-from routed_llm.streams import AsyncRoutedStream, RoutedStream, afirst_chunks, first_chunks
+from routed_llm.streams import (
+    AsyncRoutedStream,
+    EmptyStreamError,
+    RoutedStream,
+    afirst_chunks,
+    first_chunks,
+    has_answer,
+)
+from routed_llm.verifiers.base import Reply
+from routed_llm.verifiers.self_check import self_check_messages
 
 if TYPE_CHECKING:
     from litellm import ModelResponse
 
-__all__ = ["AsyncRoutedStream", "RoutedClient", "RoutedResponse", "RoutedStream", "Ticket", "warm_litellm"]
+__all__ = [
+    "CASCADE_POLICY", "HYBRID_POLICY", "AsyncRoutedStream", "RoutedClient", "RoutedResponse", "RoutedStream", "Ticket",
+    "warm_litellm",
+]
 
 logger = logging.getLogger(__name__)
+
+CASCADE_POLICY = "cascade"
+"""The policy of every cascaded decision (``mode="cascade"``, and ``"hybrid"``'s band)."""
+HYBRID_POLICY = "hybrid"
+"""The policy of a ``mode="hybrid"`` decision outside the band: routed straight to one model."""
+_NOT_CASCADED = frozenset({"forced", STICKY_POLICY, NO_TEXT_POLICY})
+"""Decisions a cascade leaves as routed: a pinned model (``route_to=``), a tool loop's model
+(the sticky rule: a tool result goes to the model that asked, without a new cascade), no text."""
 
 T = TypeVar("T")
 
@@ -111,6 +133,16 @@ class RoutedClient:
     candidate's predicted quality and cost. What roles, fallback and policies mean there is
     documented in :mod:`routed_llm.routing.fleet`.
 
+    Cascade: ``RoutedClient(strong=..., weak=..., mode="cascade", checker="groq/llama-3.1-8b-instant")``
+    lets the weak model answer first while the checker answers the same request concurrently;
+    a verifier (``verifier=``; agreement with the checker by default) judges the weak answer,
+    and a rejected one is answered by the strong model instead. ``mode="hybrid"`` sends the
+    prompts the router scores below ``cascade_band``'s low share straight to the weak model,
+    above its high share straight to the strong one, and cascades the band. ``mode=`` per call
+    overrides the client's. Every call of a cascade is admitted, priced and recorded on its
+    own; ``decision.extra["cascade"]`` lists them. ``strong_share=`` in a cascade sets the share
+    of requests that end with the strong model (:class:`~routed_llm.cascade.EscalationCut`).
+
     Building a client starts importing litellm in a background thread, so the first call
     of a fresh process does not wait for the whole import.
     """
@@ -155,8 +187,6 @@ class RoutedClient:
         return client
 
     def _start(self, config: RoutingConfig, router: Router, ledger: Ledger) -> None:
-        if config.mode != "route":
-            _unavailable_mode(config.mode)
         self.config = config
         self.router = router
         self._model_kwargs: dict[str, dict[str, Any]] = {
@@ -164,6 +194,11 @@ class RoutedClient:
         }
         self._model_kwargs[self.strong].update(config.strong_kwargs)
         self._model_kwargs[self.weak].update(config.weak_kwargs)
+        if config.checker is not None and config.checker not in self._model_kwargs:
+            self._model_kwargs[config.checker] = dict(config.litellm_kwargs)
+        self._verifier = config.build_verifier()
+        self._escalation_cut = EscalationCut()
+        self._band_cuts: tuple[float, float] | None = None
         self._kwargs: dict[ModelRole, dict[str, Any]] = {
             "strong": self._model_kwargs[self.strong], "weak": self._model_kwargs[self.weak],
         }
@@ -250,8 +285,12 @@ class RoutedClient:
         import litellm
 
         options, call_kwargs = CallOptions.split(kwargs, "complete")
-        decision = self._route(messages, options)
+        decision, cascaded = self._moded(self._route(messages, options), options)
         request = self._request(messages, call_kwargs)
+        if cascaded:
+            calls = _CascadeCalls(self, decision, request, self.router.prompt(messages))
+            outcome = self._cascade(calls, options)
+            return RoutedResponse(outcome.result.response.response, calls.decided(outcome))
 
         def call(ticket: Ticket) -> RoutedResponse:
             response = litellm.completion(**request.for_model(ticket.model))
@@ -264,8 +303,12 @@ class RoutedClient:
         import litellm
 
         options, call_kwargs = CallOptions.split(kwargs, "acomplete")
-        decision = await self._aroute(messages, options)
+        decision, cascaded = self._moded(await self._aroute(messages, options), options)
         request = self._request(messages, call_kwargs)
+        if cascaded:
+            calls = _CascadeCalls(self, decision, request, self.router.prompt(messages))
+            outcome = await self._acascade(calls, options)
+            return RoutedResponse(outcome.result.response.response, calls.decided(outcome))
 
         async def call(ticket: Ticket) -> RoutedResponse:
             response = await litellm.acompletion(**request.for_model(ticket.model))
@@ -280,8 +323,17 @@ class RoutedClient:
         import litellm
 
         options, call_kwargs = CallOptions.split(kwargs, "stream")
-        decision = self._route(messages, options)
+        decision, cascaded = self._moded(self._route(messages, options), options)
         request = self._request(messages, call_kwargs, stream=True)
+        if cascaded:
+            calls = _CascadeCalls(self, decision, request, self.router.prompt(messages))
+            outcome = self._cascade(calls, options)
+            final = calls.decided(outcome)
+            if outcome.escalated:
+                ticket, chunks, head = outcome.result.response
+                ticket.follow(final)
+                return RoutedStream(ticket, chunks, head)
+            return RoutedStream(_Answered(final), iter(outcome.result.response), [])
 
         def call(ticket: Ticket) -> RoutedStream:
             chunks = litellm.completion(**request.for_model(ticket.model))
@@ -294,8 +346,17 @@ class RoutedClient:
         import litellm
 
         options, call_kwargs = CallOptions.split(kwargs, "astream")
-        decision = await self._aroute(messages, options)
+        decision, cascaded = self._moded(await self._aroute(messages, options), options)
         request = self._request(messages, call_kwargs, stream=True)
+        if cascaded:
+            calls = _CascadeCalls(self, decision, request, self.router.prompt(messages))
+            outcome = await self._acascade(calls, options)
+            final = calls.decided(outcome)
+            if outcome.escalated:
+                ticket, chunks, head = outcome.result.response
+                ticket.follow(final)
+                return AsyncRoutedStream(ticket, chunks, head)
+            return AsyncRoutedStream(_Answered(final), _replayed(outcome.result.response), [])
 
         async def call(ticket: Ticket) -> AsyncRoutedStream:
             chunks = await litellm.acompletion(**request.for_model(ticket.model))
@@ -353,6 +414,73 @@ class RoutedClient:
                 raise
         raise failures.error()
 
+    # -- cascading -----------------------------------------------------------------------------
+    def _moded(self, decision: RoutingDecision, options: CallOptions) -> tuple[RoutingDecision, bool]:
+        """The call's mode applied to the routed ``decision``: (the decision to call with, whether
+        to cascade it). Hybrid sends a score outside the band straight to one model."""
+        mode = options.mode or self.config.mode
+        if mode == "route" or decision.policy in _NOT_CASCADED:
+            return decision, False
+        if mode == "hybrid":
+            low, high = self._hybrid_cuts()
+            if decision.score < low or decision.score > high:
+                role: ModelRole = "weak" if decision.score < low else "strong"
+                band = {"band": [low, high], "direct": role}
+                return decision.with_outcome(model=self.model_for(role), role=role, policy=HYBRID_POLICY,
+                                             extra={**decision.extra, "cascade": band}), False
+        return decision, True
+
+    def _hybrid_cuts(self) -> tuple[float, float]:
+        """``cascade_band``'s shares as router scores, from the scorer's score quantiles."""
+        if self._band_cuts is None:
+            low, high = self.config.cascade_band
+            share_to_score = getattr(self.scorer, "threshold_for_strong_share", None)
+            try:
+                if share_to_score is None:
+                    raise ConfigurationError("strong_share", "the scorer has no score quantiles")
+                self._band_cuts = (share_to_score(1.0 - low) if low > 0 else float("-inf"),
+                                   share_to_score(1.0 - high) if high < 1 else float("inf"))
+            except ConfigurationError as exc:
+                raise ConfigurationError("cascade_band", f"mode='hybrid' reads the band as shares of typical "
+                                                         f"traffic, which needs the scorer's score quantiles: {exc}") from None
+        return self._band_cuts
+
+    def _verdict(self, decision: RoutingDecision, options: CallOptions) -> Verdict | None:
+        """``strong_share`` (the call's, else the client's) as an escalation rule, or ``None``:
+        escalate exactly what the verifier rejects."""
+        share = options.strong_share if options.strong_share is not None else (
+            None if options.threshold is not None else self.config.strong_share)
+        if share is None:
+            return None
+        cut = self._escalation_cut
+        return lambda score: cut.escalate(EscalationCut.combined(score, decision.score), share)
+
+    def _executor(self) -> CascadeExecutor:
+        assert self._verifier is not None  # check_cascade refused a cascade without one
+        return CascadeExecutor(self._verifier, fallback=self.fallback)
+
+    def _cascade(self, calls: _CascadeCalls, options: CallOptions) -> CascadeOutcome:
+        decision = calls.routed
+        try:
+            return self._executor().run(
+                calls.prompt, calls.weak, calls.strong, calls.checkers(), self_check=calls.self_check,
+                router_score=decision.score, router_threshold=decision.threshold, models=calls.models,
+                verdict=self._verdict(decision, options),
+            )
+        except (ProviderError, CascadeDeclinedError) as exc:
+            raise calls.failed(exc) from exc.__cause__
+
+    async def _acascade(self, calls: _CascadeCalls, options: CallOptions) -> CascadeOutcome:
+        decision = calls.routed
+        try:
+            return await self._executor().arun(
+                calls.prompt, calls.aweak, calls.astrong, calls.acheckers(), self_check=calls.aself_check,
+                router_score=decision.score, router_threshold=decision.threshold, models=calls.models,
+                verdict=self._verdict(decision, options),
+            )
+        except (ProviderError, CascadeDeclinedError) as exc:
+            raise calls.failed(exc) from exc.__cause__
+
     # -- deciding ------------------------------------------------------------------------------
     def _route(self, messages: Messages, options: CallOptions) -> RoutingDecision:
         scored, sticky_to = self._asked(messages, options)
@@ -374,7 +502,7 @@ class RoutedClient:
         """What is scored (the call's ``scored_text``, an enclosing ``routing_text`` block's,
         or the messages) and the model a tool loop sticks to (unless the call pins one)."""
         if options.mode not in (None, "route"):
-            _unavailable_mode(options.mode)
+            self.config.check_cascade(options.mode)
         scored = options.scored_text or scored_text_in_force() or messages
         if options.sticky is None or options.route_to is not None:
             return scored, None
@@ -401,10 +529,23 @@ class Ticket:
     billed its prompt's tokens, in :meth:`RoutedClient.usage` and in the budgets.
     """
 
-    def __init__(self, client: RoutedClient, routed: RoutingDecision, lease: Lease, request: _Request) -> None:
+    def __init__(
+        self,
+        client: RoutedClient,
+        routed: RoutingDecision,
+        lease: Lease,
+        request: _Request,
+        *,
+        answers: bool = True,
+        replaces: Ticket | None = None,
+    ) -> None:
         self._client = client
         self._routed = routed
         self._request = request
+        self._answers = answers
+        self._replaces = replaces
+        self.recorded_baseline = 0.0
+        """What this call added to the always-strong comparison (``usage()``)."""
         self.lease = lease
         self.model = lease.model
         self.decision = lease.applied_to(routed)
@@ -459,18 +600,310 @@ class Ticket:
         if released:  # a stream closed and collected at once is billed once
             self._record(tokens, 0, estimated=True)
 
+    @property
+    def request(self) -> _Request:
+        """The litellm arguments of this call."""
+        return self._request
+
     def _bill_unanswered(self) -> float | None:
         """Record a call that never answered at its prompt's tokens; its estimated cost."""
         return self._record(self._request.prompt_tokens(self.model), 0, estimated=True)
 
     def _record(self, prompt_tokens: int, completion_tokens: int, *, estimated: bool) -> float | None:
+        """Record the call; what always-strong would have paid for the request it answers.
+
+        A call that does not answer the request (a cascade's checker: ``answers=False``) adds
+        nothing to that comparison; one that ``replaces`` an earlier answer (a cascade's
+        escalation) takes the earlier one's share back, so each request counts once.
+        """
         client = self._client
         cost = client._prices.cost(self.model, prompt_tokens, completion_tokens)
-        client._ledger.record(
-            self.model, prompt_tokens, completion_tokens, cost,
-            client._prices.cost(client.strong, prompt_tokens, completion_tokens), estimated=estimated,
-        )
+        baseline = client._prices.cost(client.strong, prompt_tokens, completion_tokens) if self._answers else 0.0
+        if baseline is not None and self._replaces is not None:
+            baseline -= self._replaces.recorded_baseline
+        self.recorded_baseline += baseline or 0.0
+        client._ledger.record(self.model, prompt_tokens, completion_tokens, cost, baseline, estimated=estimated)
         return cost
+
+
+class _EscalationTicket(Ticket):
+    """The strong call of a streamed cascade: its stream settles the cascade's decision, every call's cost summed."""
+
+    def follow(self, decision: RoutingDecision) -> None:
+        """Settle into ``decision`` (the cascade's, its cost so far that of the cheap calls)."""
+        self.decision = decision
+
+    def settle(self, usage: Any) -> RoutingDecision:
+        before = self.decision
+        settled = super().settle(usage)
+        cascade = dict(before.extra.get("cascade", {}))
+        calls = [dict(call) for call in cascade.get("calls", [])]
+        for call in calls:
+            if call["role"] == "strong" and call["cost"] is None and call["error"] is None:
+                call["cost"] = settled.cost
+        cascade["calls"] = calls
+        prior = [call["cost"] for call in calls if call["error"] is None]
+        total = None if any(cost is None for cost in prior) else float(sum(prior))
+        return settled.with_outcome(cost=total, extra={**before.extra, "cascade": cascade})
+
+
+class _Answered:
+    """The ticket of a buffered answer replayed as a stream: its calls are settled already."""
+
+    def __init__(self, decision: RoutingDecision) -> None:
+        self.decision = decision
+
+    def settle(self, usage: Any) -> RoutingDecision:
+        return self.decision
+
+    def stream_failure(self, error: Exception) -> ProviderError:  # a list of chunks does not break
+        return ProviderError(str(error), models=[self.decision.model], decision=self.decision)
+
+    def release(self, error: BaseException | None = None) -> None:
+        return None
+
+
+async def _replayed(chunks: Sequence[Any]) -> Any:
+    for chunk in chunks:
+        yield chunk
+
+
+class _CascadeCalls:
+    """The calls of one cascaded request, each admitted and recorded on a ticket of its own.
+
+    The executor (:class:`~routed_llm.cascade.CascadeExecutor`) decides which run and when;
+    each method here makes one call and returns a :class:`~routed_llm.cascade.CallResult`,
+    or raises a :class:`ProviderError` (its ticket failed) and, cancelled, releases its
+    admission first. Checker and self-check calls are admitted in the weak role
+    (:meth:`Router.admit_extra`), so caps and budgets count them, and add nothing to the
+    always-strong comparison; an escalation replaces the weak answer's share of it. In a
+    stream, the weak answer is read whole (buffered until accepted) and the strong call
+    is returned open, its first chunks read.
+    """
+
+    def __init__(self, client: RoutedClient, routed: RoutingDecision, request: _Request, prompt: str) -> None:
+        self.client = client
+        self.routed = routed
+        self.request = request
+        self.prompt = prompt
+        self.checker = client.config.checker
+        self.models: dict[Any, str] = {"weak": client.weak, "strong": client.strong}
+        if self.checker is not None:
+            self.models["checker"] = self.checker
+        self._weak_ticket: Ticket | None = None
+        self.declined_by: str | None = None
+
+    # -- admission ------------------------------------------------------------------------------
+    def _ticket(self, role: str, request: _Request | None = None) -> Ticket | None:
+        client, request = self.client, request or self.request
+        router = client.router
+        if role == "checker":
+            lease = router.admit_extra(request.model, estimate=request.reservation)
+            return Ticket(client, self.routed, lease, request, answers=False)
+        if role == "weak":
+            lease = router.admit([client.weak, client.strong], client.weak, estimate=request.reservation)
+            assert lease is not None  # nothing was tried before it
+            self._weak_ticket = Ticket(client, self.routed, lease, request)
+            return self._weak_ticket
+        tried = () if self._weak_ticket is None else (client.weak,)
+        lease = router.admit([client.strong, client.weak], client.strong, tried=tried, estimate=request.reservation)
+        if lease is None or lease.model != client.strong:  # a policy kept the request on the weak answer
+            if lease is not None:
+                lease.skip()
+            self.declined_by = "policy" if lease is None else lease.policy
+            return None
+        kind = _EscalationTicket if request.stream else Ticket
+        return kind(client, self.routed, lease, request, replaces=self._weak_ticket)
+
+    def _checker_request(self, chat: list[Mapping[str, Any]] | None = None) -> _Request:
+        request = self.request
+        return _Request(request.model_kwargs, chat or request.chat, {} if chat else request.call_kwargs, False,
+                        request.estimator, model=self.checker)
+
+    def _self_check_request(self, cheap: CallResult) -> _Request:
+        answer = cheap.reply.content or json.dumps(list(cheap.reply.tool_calls))
+        request = self._checker_request(self_check_messages(self.prompt, answer))
+        return replace(request, model=self.checker or self.client.weak)
+
+    def failed(self, error: Exception) -> ProviderError:
+        """The request's error once the cascade could not answer (counted as a failed request)."""
+        self.client._ledger.record_failure()
+        if isinstance(error, ProviderError):
+            return error
+        return ProviderError(f"{self.client.weak} failed and {error}", models=[self.client.weak, self.client.strong],
+                             decision=self.routed)
+
+    # -- sync calls -----------------------------------------------------------------------------
+    def weak(self) -> CallResult:
+        ticket = self._ticket("weak")
+        return _guarded(ticket, lambda: _buffered(ticket) if self.request.stream else _answered(ticket))
+
+    def strong(self) -> CallResult | None:
+        ticket = self._ticket("strong")
+        if ticket is None:
+            return None
+        return _guarded(ticket, lambda: _opened(ticket) if self.request.stream else _answered(ticket))
+
+    def checkers(self) -> list[Callable[[], CallResult]]:
+        if self.checker is None:
+            return []
+
+        def checker() -> CallResult:
+            ticket = self._ticket("checker", self._checker_request())
+            return _guarded(ticket, lambda: _answered(ticket))
+
+        return [checker]
+
+    def self_check(self, cheap: CallResult) -> CallResult:
+        ticket = self._ticket("checker", self._self_check_request(cheap))
+        return _guarded(ticket, lambda: _answered(ticket))
+
+    # -- async calls ----------------------------------------------------------------------------
+    async def aweak(self) -> CallResult:
+        ticket = self._ticket("weak")
+        return await _aguarded(ticket, _abuffered(ticket) if self.request.stream else _aanswered(ticket))
+
+    async def astrong(self) -> CallResult | None:
+        ticket = self._ticket("strong")
+        if ticket is None:
+            return None
+        return await _aguarded(ticket, _aopened(ticket) if self.request.stream else _aanswered(ticket))
+
+    def acheckers(self) -> list[Callable[[], Awaitable[CallResult]]]:
+        if self.checker is None:
+            return []
+
+        async def checker() -> CallResult:
+            ticket = self._ticket("checker", self._checker_request())
+            return await _aguarded(ticket, _aanswered(ticket))
+
+        return [checker]
+
+    async def aself_check(self, cheap: CallResult) -> CallResult:
+        ticket = self._ticket("checker", self._self_check_request(cheap))
+        return await _aguarded(ticket, _aanswered(ticket))
+
+    # -- the decision ---------------------------------------------------------------------------
+    def decided(self, outcome: CascadeOutcome) -> RoutingDecision:
+        """The routed decision as the cascade ends it: the answering model, policy ``cascade``,
+        every call's cost, and the verdict in ``extra["cascade"]``."""
+        client = self.client
+        role: ModelRole = "strong" if outcome.escalated else "weak"
+        weak_failed = any(call.role == "weak" and call.error is not None for call in outcome.calls)
+        routed_model = client.weak if weak_failed else (client.strong if outcome.kept == "fallback" else None)
+        extra = outcome.extra()
+        if self.declined_by is not None:
+            extra["declined_by"] = self.declined_by
+        return self.routed.with_outcome(
+            model=client.model_for(role), role=role, policy=CASCADE_POLICY, routed_model=routed_model,
+            cost=outcome.cost, extra={**self.routed.extra, "cascade": extra},
+        )
+
+
+def _guarded(ticket: Ticket, body: Callable[[], CallResult]) -> CallResult:
+    """Run one cascade call on ``ticket``: a provider error fails the ticket, cancellation releases it."""
+    try:
+        return body()
+    except Exception as exc:
+        raise _call_error(ticket, exc) from None
+    except BaseException as exc:
+        ticket.release(exc)
+        raise
+
+
+async def _aguarded(ticket: Ticket, body: Awaitable[CallResult]) -> CallResult:
+    try:
+        return await body
+    except Exception as exc:
+        raise _call_error(ticket, exc) from None
+    except BaseException as exc:  # cancelled while the provider answers
+        ticket.release(exc)
+        raise
+
+
+def _call_error(ticket: Ticket, error: Exception) -> ProviderError:
+    if ticket.lease.released:  # failed after it settled (reading the answer): the call is on the books
+        detail, masked = ticket.masked(error)
+    else:
+        detail, masked = ticket.fail(error), ticket.masked(error)[1]
+    failure = ProviderError(f"{ticket.model} failed (cascade of router {ticket.decision.router!r}): {detail}",
+                            models=[ticket.model], decision=ticket.decision)
+    failure.__cause__ = masked
+    return failure
+
+
+def _answered(ticket: Ticket) -> CallResult:
+    import litellm
+
+    response = litellm.completion(**ticket.request.for_model(ticket.model))
+    return _result(ticket, response, ticket.settle(response.usage))
+
+
+async def _aanswered(ticket: Ticket) -> CallResult:
+    import litellm
+
+    response = await litellm.acompletion(**ticket.request.for_model(ticket.model))
+    return _result(ticket, response, ticket.settle(response.usage))
+
+
+def _buffered(ticket: Ticket) -> CallResult:
+    """The whole weak stream, read now: its chunks are replayed if the answer stands."""
+    import litellm
+
+    chunks = list(litellm.completion(**ticket.request.for_model(ticket.model)))
+    return _chunks_result(ticket, chunks)
+
+
+async def _abuffered(ticket: Ticket) -> CallResult:
+    import litellm
+
+    chunks = [chunk async for chunk in await litellm.acompletion(**ticket.request.for_model(ticket.model))]
+    return _chunks_result(ticket, chunks)
+
+
+def _opened(ticket: Ticket) -> CallResult:
+    """The strong stream, open at its first content: the user reads the rest."""
+    import litellm
+
+    chunks = litellm.completion(**ticket.request.for_model(ticket.model))
+    return CallResult(Reply(model=ticket.model), (ticket, chunks, first_chunks(chunks, ticket.model)))
+
+
+async def _aopened(ticket: Ticket) -> CallResult:
+    import litellm
+
+    chunks = await litellm.acompletion(**ticket.request.for_model(ticket.model))
+    return CallResult(Reply(model=ticket.model), (ticket, chunks, await afirst_chunks(chunks, ticket.model)))
+
+
+def _chunks_result(ticket: Ticket, chunks: list[Any]) -> CallResult:
+    import litellm
+
+    if not any(has_answer(chunk) for chunk in chunks):
+        raise EmptyStreamError(f"{ticket.model} ended its stream without content or a tool call")
+    usage = next((chunk.usage for chunk in reversed(chunks) if getattr(chunk, "usage", None) is not None), None)
+    decision = ticket.settle(usage)
+    response = litellm.stream_chunk_builder(chunks)
+    return CallResult(_reply(response, ticket.model), chunks, decision.cost)
+
+
+def _result(ticket: Ticket, response: Any, decision: RoutingDecision) -> CallResult:
+    choice = response.choices[0]
+    logprobs = getattr(choice, "logprobs", None)
+    content = getattr(logprobs, "content", None) if logprobs is not None else None
+    if isinstance(logprobs, Mapping):
+        content = logprobs.get("content")
+    values = [float(entry["logprob"] if isinstance(entry, Mapping) else entry.logprob) for entry in content or ()]
+    return CallResult(_reply(response, ticket.model), RoutedResponse(response, decision), decision.cost, values or None)
+
+
+def _reply(response: Any, model: str) -> Reply:
+    """What a verifier reads of a response: its text and its tool calls (name and arguments)."""
+    message = response.choices[0].message
+    calls = [{"id": getattr(call, "id", None),
+              "function": {"name": call.function.name, "arguments": call.function.arguments}}
+             for call in getattr(message, "tool_calls", None) or ()]
+    return Reply(message.content, calls, model)
 
 
 class _Failures:
@@ -509,6 +942,8 @@ class _Request:
     stream: bool
     estimator: CallEstimator
     _tokens: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    model: str | None = None
+    """The model a cascade's checker or self-check request is for (``None``: the routed request)."""
 
     def prompt_tokens(self, model: str) -> int:
         """The prompt's tokens for ``model``, counted once per request and model."""
@@ -535,13 +970,6 @@ def _routing_only(options: Mapping[str, Any], method: str) -> CallOptions:
     for name in rest:
         raise ConfigurationError(name, f"not a routing option of {method}(); it takes {', '.join(CALL_OPTIONS)}")
     return routing
-
-
-def _unavailable_mode(mode: Mode) -> None:
-    raise ConfigurationError(
-        "mode", f"{mode!r} needs the cascade layer (a verifier of the cheap answer), which this version does "
-        "not have yet; use mode='route'"
-    )
 
 
 _MAX_MESSAGE_DEPTH = 64

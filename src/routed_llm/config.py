@@ -34,9 +34,12 @@ from routed_llm.routing.sticky import Turn
 from routed_llm.scorers.base import RouterScorer
 from routed_llm.scorers.registry import resolve_scorer
 from routed_llm.secrets import redact_mapping
+from routed_llm.verifiers.base import BaseVerifier
+from routed_llm.verifiers.registry import resolve_verifier
 
 __all__ = [
     "CALL_OPTIONS",
+    "DEFAULT_CASCADE_BAND",
     "DEFAULT_SCORER",
     "MODES",
     "CallOptions",
@@ -52,6 +55,15 @@ first and a verifier decides whether to escalate. ``hybrid``: route the clear ca
 the uncertain band."""
 
 MODES: tuple[str, ...] = get_args(Mode)
+
+DEFAULT_CASCADE_BAND = (0.2, 1.0)
+"""``mode="hybrid"``'s band, as shares of typical traffic ordered by the prompt router's score:
+the lowest-scored 20% go straight to the weak model, none straight to the strong one, the rest
+is cascaded. ``benchmarks/cascade.py`` found it the best band at <= 30% of always-strong cost
+(ARC-Challenge + Winogrande and GSM8K held-out rows); see benchmarks/README.md."""
+
+NEEDS_NO_CHECKER = ("logprob", "self_check", "learned")
+"""Verifier names that judge the cheap answer without a checker model's answer."""
 
 DEFAULT_SCORER = "default"
 """The scorer every entry point uses when none is given: the shipped default router."""
@@ -118,7 +130,12 @@ class RoutingConfig:
     checker: str | None = None
     """Cascade: litellm model string of the model that checks the cheap answer."""
     verifier: Any = None
-    """Cascade: a verifier name or instance that judges the cheap answer (resolved by the cascade)."""
+    """Cascade: a verifier name, a saved verifier's directory or an instance that judges the cheap
+    answer; with ``checker`` and no verifier, agreement with the checker's answer."""
+    cascade_band: tuple[float, float] = DEFAULT_CASCADE_BAND
+    """``mode="hybrid"``: (low, high) shares of typical traffic by the prompt router's score; below
+    ``low`` goes straight to the weak model, above ``high`` straight to the strong one, the band
+    between is cascaded (:data:`DEFAULT_CASCADE_BAND`)."""
 
     def __post_init__(self) -> None:
         self._check_models()
@@ -141,6 +158,19 @@ class RoutingConfig:
             self.verifier, (bool, int, float, bytes, Mapping, list, tuple)
         ):
             raise ConfigurationError("verifier", f"must be a verifier name, a verifier or None, got {self.verifier!r}")
+        self._freeze("cascade_band", _band(self.cascade_band))
+        if self.mode != "route":
+            self.check_cascade(self.mode)
+
+    def check_cascade(self, mode: Mode) -> None:
+        """Refuse a cascade this config cannot run: N models, or nothing to judge the cheap answer by."""
+        if self.models is not None:
+            raise ConfigurationError("mode", f"{mode!r} needs strong= and weak= (a cascade escalates from one to the other)")
+        if self.checker is None and getattr(self.verifier, "name", self.verifier) in (None, "agreement"):
+            raise ConfigurationError(
+                "checker", f"mode={mode!r} needs checker= (a cheap model whose answer the weak model's is compared "
+                f"with), or verifier= one that needs no checker ({', '.join(NEEDS_NO_CHECKER)}, a saved verifier)"
+            )
 
     @classmethod
     def from_options(cls, where: str, /, **options: Any) -> RoutingConfig:
@@ -167,6 +197,18 @@ class RoutingConfig:
             return PairRouter(str(self.strong), str(self.weak), scorer, self.threshold,
                               strong_share=self.strong_share, **options)
         return FleetRouter(self.models, scorer, PriceBook(self.prices), cost_weight=self.cost_weight, **options)
+
+    def build_verifier(self) -> BaseVerifier | None:
+        """The verifier a cascade judges the cheap answer with: ``verifier`` resolved, or agreement
+        with the checker when only ``checker`` is given; ``None`` when neither is."""
+        spec = self.verifier if self.verifier is not None else ("agreement" if self.checker is not None else None)
+        if spec is None:
+            return None
+        verifier = resolve_verifier(spec)
+        if getattr(verifier, "coef_", True) is None:
+            raise ConfigurationError("verifier", f"{spec!r} is not trained: give a saved verifier's directory "
+                                                 "(routed-llm train --verifier learned) or a fitted LearnedVerifier")
+        return verifier
 
     def replace(self, **changes: Any) -> RoutingConfig:
         """A copy with ``changes``, validated like a new config."""
@@ -297,6 +339,14 @@ def scorer_argument(scorer: Any, router: Any, *, default: Any = DEFAULT_SCORER) 
     if scorer != default:
         raise ConfigurationError("router", "is the old name of scorer; give scorer= only")
     return router
+
+
+def _band(band: Any) -> tuple[float, float]:
+    if (isinstance(band, (str, bytes)) or not isinstance(band, Sequence) or len(band) != 2
+            or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in band)
+            or not 0.0 <= band[0] < band[1] <= 1.0):
+        raise ConfigurationError("cascade_band", f"must be (low, high) shares with 0 <= low < high <= 1, got {band!r}")
+    return float(band[0]), float(band[1])
 
 
 def _mapping(name: str, value: Any) -> Mapping[str, Any]:

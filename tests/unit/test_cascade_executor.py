@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from routed_llm.cascade import CallResult, CascadeExecutor
+from routed_llm.cascade import CallResult, CascadeExecutor, EscalationCut
 from routed_llm.errors import ConfigurationError
 from routed_llm.verifiers import Reply
 from routed_llm.verifiers.agreement import AgreementVerifier
@@ -82,10 +82,33 @@ def test_a_failed_weak_call_falls_back_to_the_strong_model_or_raises() -> None:
             PROMPT, _fails, lambda: _result("B", "strong", 0.05), [lambda: _result("B", "c", 0.0)], **ROUTER)
 
 
-def test_a_failed_strong_call_propagates() -> None:
+def test_a_failed_strong_call_propagates_without_fallback_and_keeps_the_weak_answer_with_it() -> None:
     with pytest.raises(ConnectionError):
-        CascadeExecutor(AgreementVerifier()).run(PROMPT, lambda: _result("A", "weak", 0.0), _fails,
-                                                 [lambda: _result("B", "c", 0.0)], **ROUTER)
+        CascadeExecutor(AgreementVerifier(), fallback=False).run(
+            PROMPT, lambda: _result("A", "weak", 0.0), _fails, [lambda: _result("B", "c", 0.0)], **ROUTER)
+    outcome = CascadeExecutor(AgreementVerifier()).run(
+        PROMPT, lambda: _result("A", "weak", 0.0), _fails, [lambda: _result("B", "c", 0.0)], **ROUTER)
+    assert (outcome.escalated, outcome.kept, outcome.result.reply.content) == (False, "fallback", "A")
+    assert outcome.calls[-1].error == "ConnectionError"
+
+
+def test_a_declined_strong_call_keeps_the_weak_answer_and_a_verdict_rule_replaces_the_threshold() -> None:
+    outcome = CascadeExecutor(AgreementVerifier()).run(
+        PROMPT, lambda: _result("A", "weak", 0.0), lambda: None, [lambda: _result("B", "c", 0.0)], **ROUTER)
+    assert (outcome.escalated, outcome.kept, outcome.extra()["kept"]) == (False, "declined", "declined")
+    seen: list[float | None] = []
+    outcome = CascadeExecutor(AgreementVerifier()).run(
+        PROMPT, lambda: _result("B", "weak", 0.0), lambda: _result("B", "strong", 0.0),
+        [lambda: _result("B", "c", 0.0)], **ROUTER, verdict=lambda score: seen.append(score) is None)
+    assert outcome.escalated and seen == [0.0]
+
+
+def test_the_escalation_cut_escalates_the_top_share_of_its_window() -> None:
+    cut = EscalationCut(window=100)
+    combined = [cut.combined(float(i % 4 == 0), i / 100) for i in range(100)]
+    decisions = [cut.escalate(score, 0.25) for score in combined]
+    assert sum(decisions[50:]) == pytest.approx(12.5, abs=2)  # the rejected quarter, once warm
+    assert cut.combined(None, 0.7) == 0.7
 
 
 def test_checkers_are_not_called_for_a_verifier_that_does_not_use_them() -> None:

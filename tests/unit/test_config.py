@@ -123,13 +123,25 @@ def test_a_cut_off_change_keeps_the_ledger_and_the_policies_state() -> None:
     assert other._ledger is not client._ledger and other.weak == "openai/c"
 
 
-def test_cascade_modes_are_held_and_refused_by_the_client_until_the_cascade_exists() -> None:
+def test_cascade_modes_name_what_they_need() -> None:
     config = RoutingConfig(**PAIR, mode="cascade", checker="openai/c", verifier="agreement")
     assert (config.mode, config.checker, config.verifier) == ("cascade", "openai/c", "agreement")
-    with pytest.raises(ConfigurationError, match="^mode: 'cascade' needs the cascade layer"):
-        RoutedClient.from_config(config.replace(scorer=FakeScorer()))
-    with pytest.raises(ConfigurationError, match="^mode: 'hybrid' needs the cascade layer"):
+    assert RoutedClient.from_config(config.replace(scorer=FakeScorer()))._verifier.name == "agreement"
+    with pytest.raises(ConfigurationError, match="^checker: mode='cascade' needs checker="):
+        RoutingConfig(**PAIR, mode="cascade")
+    with pytest.raises(ConfigurationError, match="^checker: mode='hybrid' needs checker="):
         RoutedClient(**PAIR, scorer=FakeScorer()).route("hello", mode="hybrid")
+    with pytest.raises(ConfigurationError, match="^checker: "):
+        RoutingConfig(**PAIR, mode="cascade", verifier="agreement")
+    assert RoutingConfig(**PAIR, mode="cascade", verifier="self_check").checker is None
+    with pytest.raises(ConfigurationError, match="^verifier: 'learned' is not trained"):
+        RoutedClient(**PAIR, scorer=FakeScorer(), mode="cascade", verifier="learned")
+    with pytest.raises(ConfigurationError, match="^mode: 'cascade' needs strong= and weak="):
+        RoutingConfig(models=["openai/a", "openai/b"], mode="cascade", checker="openai/c")
+    for band in ((0.5, 0.5), (0.2,), "0.2-1", (-0.1, 1.0), (0.2, 1.1)):
+        with pytest.raises(ConfigurationError, match="^cascade_band: "):
+            RoutingConfig(**PAIR, cascade_band=band)  # type: ignore[arg-type]
+    assert RoutingConfig(**PAIR, cascade_band=[0, 0.9]).cascade_band == (0.0, 0.9)
     with pytest.raises(ConfigurationError, match="^mode: must be one of"):
         RoutingConfig(**PAIR, mode="escalate")  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="^checker: "):

@@ -207,6 +207,19 @@ class Router(ABC):
             return None
         return lease
 
+    def admit_extra(self, model: str, *, estimate: ModelCost | None = None) -> Lease:
+        """Admit a call to ``model`` outside the routing choice (a cascade's checker or
+        self-check), in the weak role: a concurrency cap holds a slot for it and a budget
+        reserves and settles its cost like any other call's."""
+        grants: list[tuple[RoutingPolicy, Grant]] = []
+        try:
+            for policy in self.policies:
+                grants.append((policy, policy.grant("weak", lambda _role: None if estimate is None else estimate(model))))
+        except BaseException:
+            Lease(grants, model, "weak").skip()
+            raise
+        return Lease(grants, model, "weak")
+
     def attempts(
         self, decision: RoutingDecision, *, fallback: bool, estimate: ModelCost | None = None
     ) -> Iterator[Lease]:
