@@ -53,7 +53,14 @@ from pydantic import (
 )
 
 from routed_llm import ConfigurationError, RoutedClient, RoutedResponse, RoutingConfig, RoutingDecision
-from routed_llm.config import DEFAULT_SCORER, Mode, check_litellm_kwargs, check_mode, scorer_argument
+from routed_llm.config import (
+    DEFAULT_CASCADE_BAND,
+    DEFAULT_SCORER,
+    Mode,
+    check_litellm_kwargs,
+    check_mode,
+    scorer_argument,
+)
 from routed_llm.cutoff import check_fraction
 from routed_llm.frameworks import (
     ROUTING_KEY,
@@ -278,7 +285,7 @@ class RoutedChatModel(BaseChatModel):
         # Cascade: the weak model answers, kept when a second cheap model agrees, else escalated
         cascade = RoutedChatModel(strong="openai/gpt-4o", weak="openai/gpt-4o-mini",
                                   mode="cascade", checker="groq/llama-3.1-8b-instant")
-        cascade.invoke("Which is heavier, 1 kg of iron or 1 kg of feathers?").response_metadata["routing"]["extra"]
+        cascade.invoke("What is 17 * 23?").response_metadata["routing"]["extra"]["cascade"]  # the verdict
         llm.bind(mode="cascade")                        # or per call
 
     The fields map onto a :class:`routed_llm.RoutingConfig` (:meth:`to_config`), validated
@@ -329,7 +336,8 @@ class RoutedChatModel(BaseChatModel):
     ``"cascade"`` (the weak model answers first; a verifier decides whether that answer
     stands or the strong model answers instead) or ``"hybrid"`` (clear cases routed, the
     uncertain band cascaded). Per call: ``llm.bind(mode="cascade")``. A cascaded reply's
-    ``response_metadata["routing"]`` has policy ``cascade`` and the verdict in ``extra``."""
+    ``response_metadata["routing"]`` has policy ``cascade`` and the verdict in
+    ``extra["cascade"]``."""
 
     checker: str | None = None
     """Cascade: litellm model string of a second cheap model answering beside the weak one;
@@ -339,6 +347,11 @@ class RoutedChatModel(BaseChatModel):
     """Cascade: what judges the weak answer: a registered verifier name (``agreement``,
     ``logprob``, ``self_check``, ``learned``), a saved verifier directory or an instance;
     ``None`` compares with the ``checker``'s answer."""
+
+    cascade_band: tuple[float, float] = DEFAULT_CASCADE_BAND
+    """``mode="hybrid"``: (low, high) shares of typical traffic ordered by the scorer's score;
+    prompts below ``low`` go straight to the weak model, above ``high`` straight to the strong
+    one, and the band between is cascaded."""
 
     sticky: bool = True
     """Within a tool loop (history ending in a tool result) keep the model that asked for
@@ -479,7 +492,7 @@ class RoutedChatModel(BaseChatModel):
     def to_config(self) -> RoutingConfig:
         """The routing configuration these fields describe (the client is built from it)."""
         return adapter_config(self, self.model_kwargs, self.models).replace(
-            mode=self.mode, checker=self.checker, verifier=self.verifier
+            mode=self.mode, checker=self.checker, verifier=self.verifier, cascade_band=self.cascade_band
         )
 
     @property

@@ -54,7 +54,15 @@ from llama_index.llms.routed_llm.utils import (
 )
 
 from routed_llm.client import RoutedClient, RoutedResponse
-from routed_llm.config import DEFAULT_SCORER, Mode, RoutingConfig, check_litellm_kwargs, check_mode, scorer_argument
+from routed_llm.config import (
+    DEFAULT_CASCADE_BAND,
+    DEFAULT_SCORER,
+    Mode,
+    RoutingConfig,
+    check_litellm_kwargs,
+    check_mode,
+    scorer_argument,
+)
 from routed_llm.cutoff import check_cut_off, check_fraction
 from routed_llm.decision import RoutingDecision
 from routed_llm.errors import ConfigurationError
@@ -102,7 +110,7 @@ class RoutedLLM(FunctionCallingLLM):
         # Cascade: the weak model answers, kept when a second cheap model agrees, else escalated
         llm = RoutedLLM(strong="openai/gpt-4o", weak="openai/gpt-4o-mini", mode="cascade",
                         checker="groq/llama-3.1-8b-instant")
-        llm.chat(messages).additional_kwargs["routing"]["extra"]    # escalated?, verifier, calls
+        llm.chat(messages).additional_kwargs["routing"]["extra"]["cascade"]  # escalated?, verifier, calls
 
     Keyword arguments a call accepts besides litellm's: ``threshold`` or ``strong_share``
     (override the cut-off for this call), ``route_to`` (``"strong"``/``"weak"`` or a
@@ -139,7 +147,8 @@ class RoutedLLM(FunctionCallingLLM):
         default="route",
         description="How a call is answered: 'route' (the scorer picks the model before any call), 'cascade' (the weak "
         "model answers; a verifier keeps that answer or escalates to the strong model) or 'hybrid' (clear cases "
-        "routed, the uncertain band cascaded). A cascaded response's routing has policy 'cascade', the verdict in extra.",
+        "routed, the uncertain band cascaded). A cascaded response's routing has policy 'cascade', the verdict in "
+        "extra['cascade'].",
     )
     checker: str | None = Field(
         default=None,
@@ -150,6 +159,11 @@ class RoutedLLM(FunctionCallingLLM):
         default=None,
         description="Cascade: what judges the weak answer: a verifier name ('agreement', 'logprob', 'self_check', "
         "'learned'), a saved verifier directory or an instance; None compares with the checker's answer.",
+    )
+    cascade_band: tuple[float, float] = Field(
+        default=DEFAULT_CASCADE_BAND,
+        description="mode='hybrid': (low, high) shares of typical traffic ordered by the scorer's score; below low "
+        "straight to the weak model, above high straight to the strong one, the band between cascaded.",
     )
     fallback: bool = Field(default=False, description="On a provider failure, retry once with the other model.")
     sticky: bool = Field(
@@ -207,6 +221,7 @@ class RoutedLLM(FunctionCallingLLM):
         mode: Mode = "route",
         checker: str | None = None,
         verifier: str | BaseVerifier | None = None,
+        cascade_band: tuple[float, float] = DEFAULT_CASCADE_BAND,
         api_key: str | None = None,
         api_base: str | None = None,
         timeout: float | None = None,
@@ -228,7 +243,8 @@ class RoutedLLM(FunctionCallingLLM):
         ``prices`` (USD per token, by model) price models litellm's cost map lacks;
         ``policies`` (:mod:`routed_llm.routing`: online calibration, an out-of-distribution
         guard, a spend budget, a concurrency cap, a latency target) act on every call.
-        ``mode``, ``checker`` and ``verifier`` set up a cascade (the fields' descriptions).
+        ``mode``, ``checker``, ``verifier`` and ``cascade_band`` set up a cascade (the fields'
+        descriptions).
         ``models`` (with ``cost_weight``) routes among N candidates instead of a strong/weak
         pair, as :class:`routed_llm.RoutedClient` does; ``route_to`` then also takes a
         candidate's model or name. ``num_retries`` (litellm's name) is accepted for
@@ -248,6 +264,7 @@ class RoutedLLM(FunctionCallingLLM):
                      verifier]
             if any(value is not None for value in given) or scorer != DEFAULT_SCORER or mode != "route" or (
                 fallback or additional_kwargs or strong_kwargs or weak_kwargs or prices or policies
+                or tuple(cascade_band) != DEFAULT_CASCADE_BAND
             ):
                 raise ConfigurationError(
                     "client", "a client carries its own models, scorer, threshold, mode and litellm arguments; "
@@ -258,7 +275,7 @@ class RoutedLLM(FunctionCallingLLM):
             threshold, strong_share, cost_weight = config.threshold, config.strong_share, config.cost_weight
             prompt_view, max_prompt_chars, fallback = config.prompt_view, config.max_prompt_chars, config.fallback
             prices, policies = config.prices, config.policies
-            mode, checker, verifier = config.mode, config.checker, config.verifier
+            mode, checker, verifier, cascade_band = config.mode, config.checker, config.verifier, config.cascade_band
             additional_kwargs, strong_kwargs, weak_kwargs = config.litellm_kwargs, config.strong_kwargs, config.weak_kwargs
         elif models is None and (strong is None or weak is None):
             raise ConfigurationError("strong" if strong is None else "weak", "is required (or pass models= or client=)")
@@ -276,6 +293,7 @@ class RoutedLLM(FunctionCallingLLM):
             mode=mode,
             checker=checker,
             verifier=verifier,
+            cascade_band=cascade_band,
             api_key=SecretStr(api_key) if api_key is not None else None,
             api_base=api_base,
             timeout=timeout,
@@ -334,7 +352,7 @@ class RoutedLLM(FunctionCallingLLM):
 
     @property
     def metadata(self) -> LLMMetadata:
-        """Limits of the smallest model, since any candidate may have to take the prompt."""
+        """Limits of the smallest model, since any candidate (and a cascade's checker) may have to take the prompt."""
         context, output, tools = self._model_limits()
         return LLMMetadata(
             context_window=self.context_window or context,
@@ -528,7 +546,7 @@ class RoutedLLM(FunctionCallingLLM):
     def to_config(self) -> RoutingConfig:
         """The routing configuration these fields describe (the client is built from it)."""
         return adapter_config(self, self.additional_kwargs, self.candidates).replace(
-            mode=self.mode, checker=self.checker, verifier=self.verifier
+            mode=self.mode, checker=self.checker, verifier=self.verifier, cascade_band=self.cascade_band
         )
 
     def _client_now(self) -> RoutedClient:
@@ -540,8 +558,9 @@ class RoutedLLM(FunctionCallingLLM):
         return self._client
 
     def _model_limits(self) -> tuple[int, int, bool]:
-        """Context window, output limit and tool support of the smaller model, looked up once per set of models."""
-        models = tuple(self.models)
+        """Context window, output limit and tool support of the smallest model, the checker included,
+        looked up once per set of models."""
+        models = (*self.models, *([self.checker] if self.checker else []))
         if self._limits is None or self._limits[0] != models:
             infos = [_model_info(model) for model in models]
             contexts = [_context_of(info) for info in infos]
