@@ -11,9 +11,13 @@ recorded USD cost (GSM8K records none: its calls are priced at litellm's GPT-4-1
 Together Mixtral-8x7B prices from the text lengths). Per held-out row the script makes:
 the route-mode call at default settings (the shipped default router, its default threshold),
 and the weak, strong and checker calls a cascade makes, each with ``route_to=`` on a client
-whose weak model is that model. Until the client has a cascade mode (phase 2), the cascade's
-verdicts and costs are computed from those replayed calls: a cascade pays the weak call and
-every checker call it uses on every request, and the strong call when it escalates.
+whose weak model is that model. The acceptance setting (GPT-4-1106 strong, Mixtral-8x7B weak,
+Yi-34B checker, default settings) runs as users run it: ``RoutedClient(mode="cascade",
+checker=...)`` on every held-out ARC-Challenge and Winogrande row, and so do the hybrid mode at
+its default band and ``strong_share=0.3``; their gain and cost are the answers received and
+every call's recorded cost (``decision.cost``, checked against ``usage()``). The curves over
+every verifier, checker and band are computed from the replayed calls: a cascade pays the weak
+call and every checker call it uses on every request, and the strong call when it escalates.
 
 Curves: requests are escalated in order of the verifier's escalation score, ties broken by
 the prompt router's score (so a binary verdict still gives a curve); where a verifier
@@ -23,7 +27,7 @@ straight to the weak model and its highest straight to the strong, and cascades 
 between. Gain = (quality - weak's) / (strong's - weak's) on the same rows; cost share =
 total cost of every call / always-strong cost.
 
-    python benchmarks/cascade.py [--data ../shared/data] [--workers 8]
+    python benchmarks/cascade.py [--data ../shared/data] [--workers 8] [--plot docs/assets/cascade.png]
 """
 
 from __future__ import annotations
@@ -111,6 +115,96 @@ def replay(held: list[ResponseRecord], workers: int) -> list[Row]:
         if provider.unpriced():
             print(f"unpriced (cost 0): {provider.unpriced()}", file=sys.stderr)
     return rows
+
+
+@dataclass(frozen=True)
+class ClientRun:
+    """What users of one cascade-mode client received on a group of held-out rows."""
+
+    label: str
+    quality: np.ndarray
+    cost: float
+    ledger_cost: float
+    strong_share: float
+    cheap_first: float
+    cheap_ms: float
+
+
+def run_client(held: list[ResponseRecord], label: str, workers: int, **settings: object) -> ClientRun:
+    """Every row through one ``RoutedClient`` in cascade or hybrid mode against the replay, in a
+    seeded random order: traffic arrives mixed, and an online cut (``strong_share``) learns from
+    the order requests come in (sorted by source, strong_share=0.3 ended 0.50 strong)."""
+    weak = WEAK[held[0].source]
+    held = [held[i] for i in np.random.default_rng(SEED).permutation(len(held))]
+    with ReplayProvider(held, price_models=PRICE_MODELS) as provider:
+        client = RoutedClient(strong=PREFIX + STRONG, weak=PREFIX + weak, api_base=provider.base_url,
+                              api_key="sk-replay", prices=provider.prices(PREFIX), **settings)
+        with ThreadPoolExecutor(workers) as pool:
+            replies = list(pool.map(lambda record: client.complete(record.prompt), held))
+        ledger = client.usage().cost
+    decisions = [reply.decision for reply in replies]
+    quality = np.array([r.scores[d.model.removeprefix(PREFIX)] for r, d in zip(held, decisions, strict=True)])
+    cascaded = [d.extra["cascade"] for d in decisions if d.policy == "cascade"]
+    cheap_ms = [max(c["latency_ms"] for c in x["calls"] if c["role"] != "strong") for x in cascaded if x["escalated"]]
+    return ClientRun(label, quality, float(sum(d.cost or 0.0 for d in decisions)), float(ledger),
+                     float(np.mean([d.role == "strong" for d in decisions])),
+                     sum(x["escalated"] for x in cascaded) / len(decisions),
+                     statistics.median(cheap_ms) if cheap_ms else float("nan"))
+
+
+def client_runs(setting: Setting, workers: int) -> list[ClientRun]:
+    """The acceptance setting, hybrid at its default band and strong_share=0.3, through the client."""
+    held = [row.record for row in setting.rows]
+    runs = [run_client(held, "cascade, checker Yi-34B, defaults", workers, mode="cascade", checker=PREFIX + YI),
+            run_client(held, "hybrid, checker Yi-34B, default band", workers, mode="hybrid", checker=PREFIX + YI),
+            run_client(held, "cascade, checker Yi-34B, strong_share=0.3", workers, mode="cascade",
+                       checker=PREFIX + YI, strong_share=0.3)]
+    prompt_only = setting.prompt_only()
+    print("\nthrough RoutedClient (every call counted; cost = sum of decision.cost / always-strong):")
+    for run in runs:
+        gain, cost = setting.gain(run.quality), run.cost / setting.always_strong
+        p_only = prompt_only.gain_at(cost)
+        print(f"  {run.label:42} gain {gain:.3f} cost {cost:.3f} prompt-only at that cost {p_only:.3f} "
+              f"lead {gain - p_only:.3f}; ended strong {run.strong_share:.3f}; paid a cheap call before the strong "
+              f"{run.cheap_first:.3f} (cheap phase p50 {run.cheap_ms:.1f} ms on loopback); "
+              f"usage() cost matches: {abs(run.ledger_cost - run.cost) < 1e-9}")
+    acceptance = runs[0]
+    gain, cost = setting.gain(acceptance.quality), acceptance.cost / setting.always_strong
+    lead = gain - prompt_only.gain_at(cost)
+    print(f"acceptance (client, defaults): gain {gain:.3f} (>= 0.75: {gain >= 0.75}), cost {cost:.3f} "
+          f"(<= 0.40: {cost <= 0.40}), lead {lead:.3f} (>= 0.20: {lead >= 0.20})")
+    return runs
+
+
+def plot(path: Path, setting: Setting, results: list[Result], runs: list[ClientRun]) -> None:
+    """Quality against cost on ARC-Challenge + Winogrande: prompt-only against cascade variants."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    curve = setting.prompt_only()
+    ax.plot(curve.cost, curve.gain, color="black", label="prompt-only routing (default router)")
+    shown = {("agree Yi-34B", "cascade"), ("agree Mistral-7B", "cascade"), ("learned + Yi-34B", "cascade"),
+             ("learned + Yi-34B", "0.2-1.0")}
+    for name, band, curve, *_ in results:
+        if (name, band) in shown:
+            ax.plot(curve.cost, curve.gain, label=f"cascade: {name}" + ("" if band == "cascade" else f", hybrid {band}"))
+    for run, marker in zip(runs, "o^s", strict=False):
+        ax.scatter([run.cost / setting.always_strong], [setting.gain(run.quality)], marker=marker, s=60, zorder=5,
+                   label=f"RoutedClient: {run.label}")
+    ax.set_xlabel("cost, share of always-GPT-4 (every call counted)")
+    ax.set_ylabel("share of GPT-4's gain over Mixtral recovered")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-0.1, 1.1)
+    ax.grid(alpha=0.3)
+    ax.set_title(f"ARC-Challenge + Winogrande, {len(setting.rows)} held-out rows")
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    print(f"plot written to {path}")
 
 
 def evidence(row: Row, checkers: Sequence[str]) -> Evidence:
@@ -201,6 +295,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "data")
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--plot", type=Path, default=None, help="write the quality/cost PNG here")
     args = parser.parse_args()
     if not (args.data / "routerbench").is_dir():
         print(f"no RouterBench data under {args.data}; see ../shared/data/README.md", file=sys.stderr)
@@ -232,8 +327,13 @@ def main() -> int:
         *((name, verifier, checkers) for name, (verifier, checkers) in learned.items()),
     ]
     for group, sources in GROUPS.items():
-        results = report(group, Setting([r for r in rows if r.record.source in sources]), configs)
+        setting = Setting([r for r in rows if r.record.source in sources])
+        results = report(group, setting, configs)
         summarise(group, results)
+        if group == "ARC-Challenge + Winogrande":
+            runs = client_runs(setting, args.workers)
+            if args.plot is not None:
+                plot(args.plot, setting, results, runs)
     timing(rows, agreement, learned["learned + Yi-34B"][0])
     return 0
 

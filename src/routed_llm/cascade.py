@@ -17,6 +17,7 @@ holds.
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 import time
 from collections import deque
@@ -286,12 +287,17 @@ class EscalationCut:
     ranked by the router within each verdict. A request escalates when fewer than ``share`` of
     the window (itself included) scored above it: an online quantile, so the share of traffic
     that ends with the strong model follows ``share`` on any mix once the window has filled
-    (``benchmarks/cascade.py`` measures what it delivers). Thread-safe; one per client.
+    (``benchmarks/cascade.py`` measures what it delivers). Requests tied at the cut (a router
+    that gives many prompts one score) escalate with the probability that fills the share, so
+    a tie does not send the whole tied group one way. Like any online quantile it follows the
+    traffic it has seen: a mix that drifts (a batch of one task, then another) overshoots until
+    the window has turned over. Thread-safe; one per client.
     """
 
-    def __init__(self, window: int = 1000) -> None:
+    def __init__(self, window: int = 1000, seed: int = 0) -> None:
         self.window = window
         self._scores: deque[float] = deque(maxlen=window)
+        self._random = random.Random(seed)
         self._lock = threading.Lock()
 
     @staticmethod
@@ -302,4 +308,6 @@ class EscalationCut:
         with self._lock:
             self._scores.append(combined)
             above = sum(1 for seen in self._scores if seen > combined)
-            return above < share * len(self._scores)
+            tied = sum(1 for seen in self._scores if seen == combined)
+            room = share * len(self._scores) - above
+            return room >= tied or (room > 0 and self._random.random() < room / tied)

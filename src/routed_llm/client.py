@@ -877,14 +877,27 @@ async def _aopened(ticket: Ticket) -> CallResult:
 
 
 def _chunks_result(ticket: Ticket, chunks: list[Any]) -> CallResult:
-    import litellm
-
     if not any(has_answer(chunk) for chunk in chunks):
         raise EmptyStreamError(f"{ticket.model} ended its stream without content or a tool call")
     usage = next((chunk.usage for chunk in reversed(chunks) if getattr(chunk, "usage", None) is not None), None)
     decision = ticket.settle(usage)
-    response = litellm.stream_chunk_builder(chunks)
-    return CallResult(_reply(response, ticket.model), chunks, decision.cost)
+    return CallResult(_streamed_reply(chunks, ticket.model), chunks, decision.cost)
+
+
+def _streamed_reply(chunks: Sequence[Any], model: str) -> Reply:
+    """The reply a stream adds up to: its text, and its tool calls joined by index."""
+    text: list[str] = []
+    calls: dict[int, dict[str, Any]] = {}
+    for chunk in chunks:
+        for choice in getattr(chunk, "choices", None) or ():
+            delta = choice.delta
+            text.append(getattr(delta, "content", None) or "")
+            for part in getattr(delta, "tool_calls", None) or ():
+                call = calls.setdefault(part.index or 0, {"id": None, "function": {"name": "", "arguments": ""}})
+                call["id"] = call["id"] or part.id
+                call["function"]["name"] += getattr(part.function, "name", None) or ""
+                call["function"]["arguments"] += getattr(part.function, "arguments", None) or ""
+    return Reply("".join(text) or None, [calls[index] for index in sorted(calls)], model)
 
 
 def _result(ticket: Ticket, response: Any, decision: RoutingDecision) -> CallResult:

@@ -142,3 +142,24 @@ def test_eval_warns_about_rows_the_router_was_trained_on(tmp_path: Path, capsys:
     assert main(["eval", "--data", str(unseen), "--strong", "strong-model", "--weak", "weak-model",
                  "--router", str(out)]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_train_the_learned_verifier_then_cascade_with_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "arc_train.csv"
+    with data.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sample_id", "prompt", "eval_name", "small", "small|total_cost", "small|model_response",
+                         "check", "check|total_cost", "check|model_response"])
+        for i in range(40):
+            right = i % 2 == 0  # the weak model is right exactly where the checker agrees with it
+            prompt = repr([f"Question {i}?\nA) one\nB) two\nAnswer:"])
+            writer.writerow([f"arc.{i}", prompt, "arc-challenge", float(right), 0.001, repr(["A"]),
+                             1.0, 0.002, repr(["A" if right else "B"])])
+    out = tmp_path / "verifier"
+    assert main(["train", "--verifier", "learned", "--data", str(data), "--weak", "small", "--checker", "check",
+                 "--out", str(out), "--option", "n_features=256", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["held_out_rows"] == 10 and summary["wrong_caught"] == 1.0 and summary["escalated"] == 0.5
+    client = RoutedClient("openai/big", "openai/small", scorer="random", mode="cascade", verifier=str(out),
+                          checker="openai/check")
+    assert client._verifier.name == "learned_verifier" and client._verifier.use_others

@@ -109,6 +109,9 @@ def test_the_escalation_cut_escalates_the_top_share_of_its_window() -> None:
     decisions = [cut.escalate(score, 0.25) for score in combined]
     assert sum(decisions[50:]) == pytest.approx(12.5, abs=2)  # the rejected quarter, once warm
     assert cut.combined(None, 0.7) == 0.7
+    tied = EscalationCut(window=400)
+    shares = [tied.escalate(0.5, 0.3) for _ in range(400)]
+    assert sum(shares[100:]) / 300 == pytest.approx(0.3, abs=0.08)  # one score for all: the share, not all
 
 
 def test_checkers_are_not_called_for_a_verifier_that_does_not_use_them() -> None:

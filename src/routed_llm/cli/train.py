@@ -29,6 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "--strong gpt-4-1106-preview --weak mistralai/Mixtral-8x7B-Instruct-v0.1 --out my-router"
         ),
     )
+    parser.add_argument("--verifier", choices=("learned",), default=None,
+                        help="train a cascade's learned verifier instead of a router: --data are files with "
+                        "responses (RouterBench CSVs, RouteLLM gsm8k_responses.csv), --weak the cheap model, "
+                        "--checker the checker model(s) whose agreement it reads")
+    parser.add_argument("--checker", action="append", default=[], metavar="MODEL",
+                        help="with --verifier: a checker model's name in the data (repeatable)")
     parser.add_argument("--scorer", "--router", dest="scorer", default="lexical", metavar="NAME",
                         help="scorer to train (see --list-trainers; default: %(default)s)")
     parser.add_argument("--data", nargs="+", metavar="PATH", help="benchmark files/directories or battle files")
@@ -63,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     if args.list_trainers:
         print("\n".join(available_trainers()))
         return 0
+    if args.verifier is not None:
+        return _train_verifier(args)
     for field in ("data", "strong", "weak", "out"):
         if not getattr(args, field):
             raise ConfigurationError(f"--{field}", "is required")
@@ -98,6 +106,54 @@ def run(args: argparse.Namespace) -> int:
         metrics = "  ".join(f"{key} {value:.3f}" if isinstance(value, float) else f"{key} {value}"
                             for key, value in row.items() if key != "data")
         print(f"held-out {row['data']}: {metrics}")
+    return 0
+
+
+def _train_verifier(args: argparse.Namespace) -> int:
+    """Fit the learned verifier on the rows not held out; report how it judges the held-out cheap answers."""
+    import numpy as np
+
+    from routed_llm.errors import ConfigurationError, DataError
+    from routed_llm.evaluation.loaders.responses import load_gsm8k_responses, load_routerbench_responses
+    from routed_llm.training.split import holdout_mask
+    from routed_llm.training.verifier import evidence_for, train_learned_verifier
+
+    for field in ("data", "weak", "out"):
+        if not getattr(args, field):
+            raise ConfigurationError(f"--{field}", "is required")
+    out = _output_directory(Path(args.out), args.overwrite)
+    records = []
+    for path in map(Path, args.data):
+        try:
+            records += load_routerbench_responses(path)
+        except DataError:
+            records += load_gsm8k_responses(path)
+    checkers = tuple(args.checker)
+    usable = [r for r in records if evidence_for(r, args.weak, checkers) is not None]
+    if not usable:
+        raise ConfigurationError("--weak", f"no row holds {args.weak!r}'s answer (and every --checker's)")
+    held = holdout_mask([r.source for r in usable], args.holdout, args.seed)
+    train = [r for r, h in zip(usable, held, strict=True) if not h]
+    test = [r for r, h in zip(usable, held, strict=True) if h]
+    options = {"use_others": bool(checkers), **_parse_options(args.option)}
+    verifier = train_learned_verifier(train, args.weak, checkers, **options)
+    summary: dict[str, Any] = {"training_rows": len(train), "held_out_rows": len(test)}
+    if test:
+        scores = np.array(verifier.verify_many([evidence_for(r, args.weak, checkers) for r in test]), dtype=float)
+        wrong = np.array([r.scores[args.weak] < 0.5 for r in test])
+        escalated = scores >= 0.5
+        summary.update(weak_wrong=float(wrong.mean()), escalated=float(escalated.mean()),
+                       wrong_caught=float(escalated[wrong].mean()) if wrong.any() else float("nan"))
+    metadata = {"verifier": args.verifier, "data": [str(Path(p)) for p in args.data], "weak": args.weak,
+                "checkers": list(checkers), "seed": args.seed, "holdout": args.holdout, **summary}
+    path = verifier.save_pretrained(out, metadata=metadata, training_prompts=[r.prompt for r in train])
+    if args.json:
+        print(json.dumps({"out": str(path), "verifier": args.verifier, **summary}))
+        return 0
+    print(f"saved the learned verifier to {path} ({len(train)} training rows)")
+    if test:
+        print(f"held-out {len(test)} rows: the weak answer is wrong on {summary['weak_wrong']:.3f}; the verifier "
+              f"escalates {summary['escalated']:.3f} and catches {summary['wrong_caught']:.3f} of the wrong answers")
     return 0
 
 
