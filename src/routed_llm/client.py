@@ -327,13 +327,7 @@ class RoutedClient:
         request = self._request(messages, call_kwargs, stream=True)
         if cascaded:
             calls = _CascadeCalls(self, decision, request, self.router.prompt(messages))
-            outcome = self._cascade(calls, options)
-            final = calls.decided(outcome)
-            if outcome.escalated:
-                ticket, chunks, head = outcome.result.response
-                ticket.follow(final)
-                return RoutedStream(ticket, chunks, head)
-            return RoutedStream(_Answered(final), iter(outcome.result.response), [])
+            return _cascade_stream(calls, self._cascade(calls, options), RoutedStream, iter)
 
         def call(ticket: Ticket) -> RoutedStream:
             chunks = litellm.completion(**request.for_model(ticket.model))
@@ -350,13 +344,7 @@ class RoutedClient:
         request = self._request(messages, call_kwargs, stream=True)
         if cascaded:
             calls = _CascadeCalls(self, decision, request, self.router.prompt(messages))
-            outcome = await self._acascade(calls, options)
-            final = calls.decided(outcome)
-            if outcome.escalated:
-                ticket, chunks, head = outcome.result.response
-                ticket.follow(final)
-                return AsyncRoutedStream(ticket, chunks, head)
-            return AsyncRoutedStream(_Answered(final), _replayed(outcome.result.response), [])
+            return _cascade_stream(calls, await self._acascade(calls, options), AsyncRoutedStream, _replayed)
 
         async def call(ticket: Ticket) -> AsyncRoutedStream:
             chunks = await litellm.acompletion(**request.for_model(ticket.model))
@@ -661,6 +649,21 @@ class _Answered:
 
     def release(self, error: BaseException | None = None) -> None:
         return None
+
+
+S = TypeVar("S", RoutedStream, AsyncRoutedStream)
+
+
+def _cascade_stream(calls: _CascadeCalls, outcome: CascadeOutcome, stream: type[S],
+                    replayed: Callable[[list[Any]], Any]) -> S:
+    """What a streamed cascade's caller reads: the escalation's open stream, settling every call's
+    cost when it ends, or the accepted weak answer's buffered chunks, replayed."""
+    final = calls.decided(outcome)
+    if outcome.escalated:
+        ticket, chunks, head = outcome.result.response
+        ticket.follow(final)
+        return stream(ticket, chunks, head)
+    return stream(_Answered(final), replayed(outcome.result.response), [])
 
 
 async def _replayed(chunks: Sequence[Any]) -> Any:

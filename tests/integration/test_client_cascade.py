@@ -278,3 +278,19 @@ def test_strong_share_sets_the_share_that_ends_with_the_strong_model() -> None:
         models = [routed.complete(f"{i} {PROMPT}").decision.model for i in order]
     warm = models[10:]
     assert sum(model == "openai/big" for model in warm) / len(warm) == pytest.approx(0.3, abs=0.1)
+
+
+def test_a_self_check_asks_the_checker_about_the_weak_answer() -> None:
+    def respond(body: Mapping[str, Any]) -> FakeReply:
+        if body["model"] == "check":
+            asked = body["messages"][-1]["content"]
+            assert "Proposed answer:\nA" in asked
+            return FakeReply(content="0.1")
+        return FakeReply(content="A" if body["model"] == "small" else "B")
+
+    with FakeProvider(respond) as provider:
+        reply = client(provider, verifier="self_check").complete(PROMPT)
+        cascade = reply.decision.extra["cascade"]
+        assert (reply.decision.model, cascade["verifier"]) == ("openai/big", "self_check")
+        assert cascade["verifier_score"] == pytest.approx(0.9)
+        assert [c["role"] for c in cascade["calls"]] == ["weak", "self_check", "strong"]
