@@ -53,7 +53,14 @@ from pydantic import (
 )
 
 from routed_llm import ConfigurationError, RoutedClient, RoutedResponse, RoutingConfig, RoutingDecision
-from routed_llm.config import DEFAULT_SCORER, check_litellm_kwargs, scorer_argument
+from routed_llm.config import (
+    DEFAULT_CASCADE_BAND,
+    DEFAULT_SCORER,
+    Mode,
+    check_litellm_kwargs,
+    check_mode,
+    scorer_argument,
+)
 from routed_llm.cutoff import check_fraction
 from routed_llm.frameworks import (
     ROUTING_KEY,
@@ -68,6 +75,7 @@ from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, PromptView
 from routed_llm.routing.policy import RoutingPolicy
 from routed_llm.routing.sticky import Turn
 from routed_llm.scorers import RouterScorer
+from routed_llm.verifiers import BaseVerifier
 
 __all__ = ["RoutedChatModel"]
 
@@ -274,6 +282,12 @@ class RoutedChatModel(BaseChatModel):
         llm.invoke("hi", route_to="weak")               # pin a model for one call (or model="weak")
         llm.threshold = 0.7                             # fields are read at call time
 
+        # Cascade: the weak model answers, kept when a second cheap model agrees, else escalated
+        cascade = RoutedChatModel(strong="openai/gpt-4o", weak="openai/gpt-4o-mini",
+                                  mode="cascade", checker="groq/llama-3.1-8b-instant")
+        cascade.invoke("What is 17 * 23?").response_metadata["routing"]["extra"]["cascade"]  # the verdict
+        llm.bind(mode="cascade")                        # or per call
+
     The fields map onto a :class:`routed_llm.RoutingConfig` (:meth:`to_config`), validated
     there; ``router=`` is the deprecated name of ``scorer=``. Routing happens inside
     ``_generate`` / ``_stream`` (and their async twins): one call into the client per model
@@ -316,6 +330,28 @@ class RoutedChatModel(BaseChatModel):
 
     max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS
     """Longer scorer input keeps its head and tail; ``None`` never truncates."""
+
+    mode: Mode = "route"
+    """How a call is answered: ``"route"`` (the scorer picks the model before any call),
+    ``"cascade"`` (the weak model answers first; a verifier decides whether that answer
+    stands or the strong model answers instead) or ``"hybrid"`` (clear cases routed, the
+    uncertain band cascaded). Per call: ``llm.bind(mode="cascade")``. A cascaded reply's
+    ``response_metadata["routing"]`` has policy ``cascade`` and the verdict in
+    ``extra["cascade"]``."""
+
+    checker: str | None = None
+    """Cascade: litellm model string of a second cheap model answering beside the weak one;
+    with no ``verifier`` named, the weak answer stands when the two agree."""
+
+    verifier: str | BaseVerifier | None = None
+    """Cascade: what judges the weak answer: a registered verifier name (``agreement``,
+    ``logprob``, ``self_check``, ``learned``), a saved verifier directory or an instance;
+    ``None`` compares with the ``checker``'s answer."""
+
+    cascade_band: tuple[float, float] = DEFAULT_CASCADE_BAND
+    """``mode="hybrid"``: (low, high) shares of typical traffic ordered by the scorer's score;
+    prompts below ``low`` go straight to the weak model, above ``high`` straight to the strong
+    one, and the band between is cascaded."""
 
     sticky: bool = True
     """Within a tool loop (history ending in a tool result) keep the model that asked for
@@ -405,6 +441,13 @@ class RoutedChatModel(BaseChatModel):
     def _in_unit_interval(cls, value: float | None, info: ValidationInfo) -> float | None:
         return None if value is None else check_fraction(str(info.field_name), value)
 
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _known_mode(cls, value: Any) -> Any:
+        """The configuration's rule and message, not pydantic's literal check."""
+        check_mode(value)
+        return value
+
     @field_validator("model_kwargs", "strong_kwargs", "weak_kwargs")
     @classmethod
     def _litellm_arguments(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
@@ -430,10 +473,10 @@ class RoutedChatModel(BaseChatModel):
         """Policies hold live state (windows, spend); they dump as their names."""
         return [policy.name for policy in policies]
 
-    @field_serializer("scorer")
-    def _serialize_scorer(self, scorer: str | RouterScorer | None) -> str | None:
-        """A scorer instance dumps as its name, so ``model_dump_json`` works with any scorer."""
-        return scorer if scorer is None or isinstance(scorer, str) else scorer.name
+    @field_serializer("scorer", "verifier")
+    def _serialize_by_name(self, spec: str | RouterScorer | BaseVerifier | None) -> str | None:
+        """A scorer or verifier instance dumps as its name, so ``model_dump_json`` works with any."""
+        return spec if spec is None or isinstance(spec, str) else spec.name
 
     # -- identity ------------------------------------------------------------------------
     @property
@@ -448,7 +491,9 @@ class RoutedChatModel(BaseChatModel):
 
     def to_config(self) -> RoutingConfig:
         """The routing configuration these fields describe (the client is built from it)."""
-        return adapter_config(self, self.model_kwargs, self.models)
+        return adapter_config(self, self.model_kwargs, self.models).replace(
+            mode=self.mode, checker=self.checker, verifier=self.verifier, cascade_band=self.cascade_band
+        )
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
@@ -457,10 +502,13 @@ class RoutedChatModel(BaseChatModel):
             "weak": self.weak,
             "models": self._model_names(),
             "cost_weight": self.cost_weight if self.models is not None else None,
-            "scorer": self._serialize_scorer(self.scorer),
+            "scorer": self._serialize_by_name(self.scorer),
             "threshold": self.threshold,
             "strong_share": self.strong_share,
             "prompt_view": self.prompt_view,
+            "mode": self.mode,
+            "checker": self.checker,
+            "verifier": self._serialize_by_name(self.verifier),
             "sticky": self.sticky,
             "fallback": self.fallback,
             "temperature": self.temperature,

@@ -34,7 +34,7 @@ from litellm._logging import verbose_router_logger
 from litellm.integrations.custom_logger import CustomLogger
 
 from routed_llm import ConfigurationError, RoutingConfig
-from routed_llm.config import DEFAULT_SCORER, scorer_argument
+from routed_llm.config import DEFAULT_SCORER, check_mode, scorer_argument
 from routed_llm.decision import ModelRole, RoutingDecision
 from routed_llm.routing import Lease, Router, RoutingPolicy
 from routed_llm.scorers.base import RouterScorer
@@ -49,6 +49,8 @@ HEADER_PREFIX = "x-routed-llm-"
 _ROLES: tuple[ModelRole, ModelRole] = ("strong", "weak")
 _HEADERS = ("scorer", "router", "score", "threshold", "role", "policy", "model")
 _METADATA_KEYS = ("metadata", "litellm_metadata")
+_CASCADE_OPTIONS = ("mode", "checker", "verifier", "cascade_band")
+"""The configuration's cascade options, which a routing strategy cannot honour."""
 
 
 class RoutedLLMRouting(CustomLogger):
@@ -86,6 +88,10 @@ class RoutedLLMRouting(CustomLogger):
     request is still served); ``max_call_s`` bounds how long an admitted call may stay
     unreported before its admission is returned to the policies (a client that hung up
     mid-stream).
+
+    ``mode`` is ``"route"`` only: a cascade (``mode="cascade"``/``"hybrid"``, ``checker``,
+    ``verifier``, ``cascade_band``) is refused (:func:`_refuse_cascade` says why); run
+    :class:`routed_llm.RoutedClient` in cascade mode in front of the proxy instead.
     """
 
     def __init__(
@@ -106,6 +112,7 @@ class RoutedLLMRouting(CustomLogger):
             raise ConfigurationError("role_key", f"must be a non-empty string, got {role_key!r}")
         if isinstance(max_call_s, bool) or not isinstance(max_call_s, (int, float)) or not max_call_s > 0:
             raise ConfigurationError("max_call_s", f"must be a number > 0, got {max_call_s!r}")
+        _refuse_cascade(options)
         pair = {"strong": "strong", "weak": "weak"} if options.get("models") is None else {}
         config = RoutingConfig.from_options(
             "RoutedLLMRouting", scorer=scorer_argument(scorer, router), threshold=threshold, **pair, **options
@@ -336,6 +343,31 @@ class RoutedLLMRouting(CustomLogger):
         headers = {f"{HEADER_PREFIX}{name}": _header_value(fields.get(name)) for name in names
                    if fields.get(name) is not None}
         return headers or None
+
+
+def _refuse_cascade(options: Mapping[str, Any]) -> None:
+    """Refuse the cascade options, naming the first one given (a mode that is no mode at all
+    fails by the configuration's rule first).
+
+    This plugin is a routing strategy: LiteLLM asks it which deployments may take a request
+    before any model is called, so it never sees an answer to verify. A post-call hook of
+    the proxy does see the answer, but calls made from a hook are not requests of the proxy:
+    the checker's and the strong model's calls would escape the virtual key's
+    authentication, budgets, rate limits and spend logs; the checker could only start once
+    the weak answer had arrived; and a plain ``litellm.Router`` has no such hook. A client
+    in cascade mode in front of the proxy gets all of it: each of its calls is a proxy
+    request, and the weak and checker calls run concurrently.
+    """
+    if options.get("mode") is not None:
+        check_mode(options["mode"])
+    given = [name for name in _CASCADE_OPTIONS if options.get(name) not in (None, "route")]
+    if given:
+        raise ConfigurationError(
+            given[0], "the proxy's routing plugin cannot cascade: it picks a deployment before any model has answered, "
+            "and a cascade must read the weak answer and make further calls. Use mode: route here, and run "
+            "routed_llm.RoutedClient(mode='cascade', checker=..., api_base=<the proxy's URL>) in front of the proxy, "
+            "each model its own model group (docs/quickstart/litellm-proxy.md, 'Cascades')"
+        )
 
 
 class _UnreportedFailure(Exception):

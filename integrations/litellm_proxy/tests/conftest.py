@@ -61,6 +61,8 @@ def redis_url() -> Iterator[str | None]:
 
 
 def proxy_config(provider: FakeProvider, state: str) -> str:
+    """A routed group (tagged strong/weak), a plain one, and one group per model for a
+    cascade run in front of the proxy (the plugin cannot cascade)."""
     deployment = f"api_base: {provider.base_url}, api_key: fake-key"
     return textwrap.dedent(f"""\
         model_list:
@@ -72,6 +74,12 @@ def proxy_config(provider: FakeProvider, state: str) -> str:
             model_info: {{routed_llm_role: weak}}
           - model_name: plain
             litellm_params: {{model: openai/plain, {deployment}}}
+          - model_name: cascade-strong
+            litellm_params: {{model: openai/strong-model, {deployment}}}
+          - model_name: cascade-weak
+            litellm_params: {{model: openai/weak-model, {deployment}}}
+          - model_name: cascade-checker
+            litellm_params: {{model: openai/checker-model, {deployment}}}
         litellm_settings:
           callbacks: ["routed_llm_routing.routing"]
           num_retries: 0

@@ -7,8 +7,11 @@ import time
 from typing import TYPE_CHECKING
 
 import pytest
+from routed_llm_qa.cascade_cases import CHECKER, REPLIES, STRONG, VERDICTS, WEAK, cascade_reply
 
+from routed_llm import RoutedClient
 from routed_llm.routing import RedisState
+from routed_llm.testing import FakeScorer
 
 if TYPE_CHECKING:
     from conftest import RunningProxy  # the session fixture's type (conftest is not importable at run time)
@@ -68,6 +71,27 @@ def test_a_group_without_role_tags_is_left_to_litellm(proxy: RunningProxy) -> No
     _, headers, served = ask(proxy, "a hard proof", model="plain")
     assert served == "plain"
     assert not [name for name in headers if name.startswith("x-routed-llm-")]
+
+
+@pytest.mark.parametrize(("question", "answered", "escalated"), VERDICTS)
+def test_a_cascade_runs_in_front_of_the_proxy_each_call_a_proxy_request(
+    proxy: RunningProxy, question: str, answered: str, escalated: bool
+) -> None:
+    """The documented alternative to a cascading plugin: the client cascades, the proxy serves each call."""
+    groups = {role: f"litellm_proxy/cascade-{role}" for role in ("strong", "weak", "checker")}
+    client = RoutedClient(**groups, mode="cascade", scorer=FakeScorer(default=0.1), threshold=0.5,
+                          api_base=proxy.base_url, api_key=proxy.key, num_retries=0)
+    proxy.provider.clear()
+    proxy.provider.responder = cascade_reply
+    try:
+        reply = client.complete([{"role": "user", "content": question}])
+    finally:
+        proxy.provider.responder = None
+    assert reply.content == REPLIES[question][answered]
+    assert (reply.decision.policy, reply.decision.extra["cascade"]["escalated"]) == ("cascade", escalated)
+    assert reply.decision.model == groups["strong" if escalated else "weak"]
+    served = sorted(f"openai/{model}" for model in proxy.provider.models_called())
+    assert served == sorted([WEAK, CHECKER, *([STRONG] if escalated else [])])  # each through the proxy
 
 
 def test_policy_state_is_shared_through_redis(proxy: RunningProxy) -> None:

@@ -129,3 +129,31 @@ def test_the_plugin_module_does_not_need_the_proxy_server() -> None:
     assert spec is not None and spec.origin is not None
     source = Path(spec.origin).read_text(encoding="utf-8")
     assert "litellm.proxy" not in source  # runs with a plain litellm.Router too
+
+
+@pytest.mark.parametrize(("settings", "field"), [
+    ({"mode": "cascade", "checker": "openai/gpt-4o-mini"}, "mode"),
+    ({"mode": "hybrid"}, "mode"),
+    ({"checker": "openai/gpt-4o-mini"}, "checker"),
+    ({"verifier": "agreement"}, "verifier"),
+    ({"cascade_band": [0.1, 0.9]}, "cascade_band"),
+])
+def test_a_cascade_is_refused_with_what_to_do_instead(tmp_path: Path, settings: dict[str, Any], field: str) -> None:
+    """Issue 25: a routing strategy picks a deployment before any answer exists, so the plugin
+    refuses the cascade options (rather than ignoring them) and points to the client."""
+    import yaml
+
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({"model_list": [], "routed_llm": settings}), encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=f"^{field}: the proxy's routing plugin cannot cascade: .*"
+                                                 r"RoutedClient\(mode='cascade'.*api_base=<the proxy's URL>"):
+        RoutedLLMRouting.from_proxy_config(config, scorer=FakeScorer())
+    with pytest.raises(ConfigurationError, match=f"^{field}: "):
+        RoutedLLMRouting(scorer=FakeScorer(), **settings)
+
+
+def test_mode_route_is_the_plugins_mode() -> None:
+    plugin = RoutedLLMRouting.from_settings({"mode": "route", "threshold": 0.4}, scorer=FakeScorer())
+    assert plugin.router.threshold == 0.4
+    with pytest.raises(ConfigurationError, match="^mode: must be one of"):
+        RoutedLLMRouting.from_settings({"mode": "cascde"}, scorer=FakeScorer())

@@ -54,7 +54,15 @@ from llama_index.llms.routed_llm.utils import (
 )
 
 from routed_llm.client import RoutedClient, RoutedResponse
-from routed_llm.config import DEFAULT_SCORER, RoutingConfig, check_litellm_kwargs, scorer_argument
+from routed_llm.config import (
+    DEFAULT_CASCADE_BAND,
+    DEFAULT_SCORER,
+    Mode,
+    RoutingConfig,
+    check_litellm_kwargs,
+    check_mode,
+    scorer_argument,
+)
 from routed_llm.cutoff import check_cut_off, check_fraction
 from routed_llm.decision import RoutingDecision
 from routed_llm.errors import ConfigurationError
@@ -73,6 +81,7 @@ from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, PromptView, routing_tex
 from routed_llm.routing.policy import RoutingPolicy
 from routed_llm.routing.sticky import Turn
 from routed_llm.scorers.base import RouterScorer
+from routed_llm.verifiers.base import BaseVerifier
 
 __all__ = ["RoutedLLM"]
 
@@ -98,9 +107,15 @@ class RoutedLLM(FunctionCallingLLM):
         Settings.llm.chat([ChatMessage(role="user", content="hi")], threshold=0.9)  # per call
         Settings.llm.threshold = 0.7                                  # read at the next call
 
+        # Cascade: the weak model answers, kept when a second cheap model agrees, else escalated
+        llm = RoutedLLM(strong="openai/gpt-4o", weak="openai/gpt-4o-mini", mode="cascade",
+                        checker="groq/llama-3.1-8b-instant")
+        llm.chat(messages).additional_kwargs["routing"]["extra"]["cascade"]  # escalated?, verifier, calls
+
     Keyword arguments a call accepts besides litellm's: ``threshold`` or ``strong_share``
-    (override the cut-off for this call) and ``route_to`` (``"strong"``/``"weak"`` or a
-    model, pin the model). Fields are read at call time. API keys are held as
+    (override the cut-off for this call), ``route_to`` (``"strong"``/``"weak"`` or a
+    model, pin the model) and ``mode`` (``"route"``, ``"cascade"`` or ``"hybrid"`` for this
+    call). Fields are read at call time. API keys are held as
     ``SecretStr`` and left out of ``to_dict``/``to_json``.
 
     ``predict``/``apredict``/``stream``/``astream`` (what query engines call) score the
@@ -127,6 +142,28 @@ class RoutedLLM(FunctionCallingLLM):
     prompt_view: PromptView = Field(default="last_user", description="Which turns of a conversation the router scores.")
     max_prompt_chars: int | None = Field(
         default=DEFAULT_MAX_PROMPT_CHARS, description="Longest text the router scores; longer prompts keep head and tail."
+    )
+    mode: Mode = Field(
+        default="route",
+        description="How a call is answered: 'route' (the scorer picks the model before any call), 'cascade' (the weak "
+        "model answers; a verifier keeps that answer or escalates to the strong model) or 'hybrid' (clear cases "
+        "routed, the uncertain band cascaded). A cascaded response's routing has policy 'cascade', the verdict in "
+        "extra['cascade'].",
+    )
+    checker: str | None = Field(
+        default=None,
+        description="Cascade: litellm model string of a second cheap model answering beside the weak one; with no "
+        "verifier named, the weak answer stands when the two agree.",
+    )
+    verifier: str | BaseVerifier | None = Field(
+        default=None,
+        description="Cascade: what judges the weak answer: a verifier name ('agreement', 'logprob', 'self_check', "
+        "'learned'), a saved verifier directory or an instance; None compares with the checker's answer.",
+    )
+    cascade_band: tuple[float, float] = Field(
+        default=DEFAULT_CASCADE_BAND,
+        description="mode='hybrid': (low, high) shares of typical traffic ordered by the scorer's score; below low "
+        "straight to the weak model, above high straight to the strong one, the band between cascaded.",
     )
     fallback: bool = Field(default=False, description="On a provider failure, retry once with the other model.")
     sticky: bool = Field(
@@ -181,6 +218,10 @@ class RoutedLLM(FunctionCallingLLM):
         prompt_view: PromptView = "last_user",
         max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS,
         fallback: bool = False,
+        mode: Mode = "route",
+        checker: str | None = None,
+        verifier: str | BaseVerifier | None = None,
+        cascade_band: tuple[float, float] = DEFAULT_CASCADE_BAND,
         api_key: str | None = None,
         api_base: str | None = None,
         timeout: float | None = None,
@@ -202,6 +243,8 @@ class RoutedLLM(FunctionCallingLLM):
         ``prices`` (USD per token, by model) price models litellm's cost map lacks;
         ``policies`` (:mod:`routed_llm.routing`: online calibration, an out-of-distribution
         guard, a spend budget, a concurrency cap, a latency target) act on every call.
+        ``mode``, ``checker``, ``verifier`` and ``cascade_band`` set up a cascade (the fields'
+        descriptions).
         ``models`` (with ``cost_weight``) routes among N candidates instead of a strong/weak
         pair, as :class:`routed_llm.RoutedClient` does; ``route_to`` then also takes a
         candidate's model or name. ``num_retries`` (litellm's name) is accepted for
@@ -214,20 +257,25 @@ class RoutedLLM(FunctionCallingLLM):
         candidates = kwargs.pop("candidates", None)  # what ``to_dict`` calls models
         models = candidates if models is None else models
         _check_arguments(kwargs, additional_kwargs, strong_kwargs, weak_kwargs)
-        check_cut_off(threshold, strong_share)  # a typed error here, not pydantic's wrapper of it
+        check_cut_off(threshold, strong_share)  # typed errors here, not pydantic's wrapper of them
+        check_mode(mode)
         if client is not None:
-            given = [strong, weak, threshold, strong_share, models, api_key, api_base, timeout, max_retries]
-            if any(value is not None for value in given) or scorer != DEFAULT_SCORER or (
+            given = [strong, weak, threshold, strong_share, models, api_key, api_base, timeout, max_retries, checker,
+                     verifier]
+            if any(value is not None for value in given) or scorer != DEFAULT_SCORER or mode != "route" or (
                 fallback or additional_kwargs or strong_kwargs or weak_kwargs or prices or policies
+                or tuple(cascade_band) != DEFAULT_CASCADE_BAND
             ):
                 raise ConfigurationError(
-                    "client", "a client carries its own models, scorer, threshold and litellm arguments; give it or them"
+                    "client", "a client carries its own models, scorer, threshold, mode and litellm arguments; "
+                    "give it or them"
                 )
             config = client.config
             strong, weak, models, scorer = config.strong, config.weak, config.models, config.scorer
             threshold, strong_share, cost_weight = config.threshold, config.strong_share, config.cost_weight
             prompt_view, max_prompt_chars, fallback = config.prompt_view, config.max_prompt_chars, config.fallback
             prices, policies = config.prices, config.policies
+            mode, checker, verifier, cascade_band = config.mode, config.checker, config.verifier, config.cascade_band
             additional_kwargs, strong_kwargs, weak_kwargs = config.litellm_kwargs, config.strong_kwargs, config.weak_kwargs
         elif models is None and (strong is None or weak is None):
             raise ConfigurationError("strong" if strong is None else "weak", "is required (or pass models= or client=)")
@@ -242,6 +290,10 @@ class RoutedLLM(FunctionCallingLLM):
             prompt_view=prompt_view,
             max_prompt_chars=max_prompt_chars,
             fallback=fallback,
+            mode=mode,
+            checker=checker,
+            verifier=verifier,
+            cascade_band=cascade_band,
             api_key=SecretStr(api_key) if api_key is not None else None,
             api_base=api_base,
             timeout=timeout,
@@ -261,6 +313,13 @@ class RoutedLLM(FunctionCallingLLM):
     def _in_unit_interval(cls, value: float | None, info: ValidationInfo) -> float | None:
         return None if value is None else check_fraction(str(info.field_name), value)
 
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _known_mode(cls, value: Any) -> Any:
+        """The configuration's rule and message, not pydantic's literal check."""
+        check_mode(value)
+        return value
+
     @field_serializer("additional_kwargs", "strong_kwargs", "weak_kwargs")
     def _serialize_kwargs(self, values: dict[str, Any]) -> dict[str, Any]:
         return without_secrets(values)
@@ -269,10 +328,10 @@ class RoutedLLM(FunctionCallingLLM):
     def _serialize_candidates(self, values: list[str | dict[str, Any]] | None) -> list[str | dict[str, Any]] | None:
         return None if values is None else [without_secrets(v) if isinstance(v, Mapping) else v for v in values]
 
-    @field_serializer("scorer")
-    def _serialize_scorer(self, scorer: str | RouterScorer | None) -> str | None:
-        """A scorer instance serialises as its name."""
-        return scorer if scorer is None or isinstance(scorer, str) else scorer.name
+    @field_serializer("scorer", "verifier")
+    def _serialize_by_name(self, spec: str | RouterScorer | BaseVerifier | None) -> str | None:
+        """A scorer or verifier instance serialises as its name."""
+        return spec if spec is None or isinstance(spec, str) else spec.name
 
     @property
     def models(self) -> list[str]:
@@ -293,7 +352,7 @@ class RoutedLLM(FunctionCallingLLM):
 
     @property
     def metadata(self) -> LLMMetadata:
-        """Limits of the smallest model, since any candidate may have to take the prompt."""
+        """Limits of the smallest model, since any candidate (and a cascade's checker) may have to take the prompt."""
         context, output, tools = self._model_limits()
         return LLMMetadata(
             context_window=self.context_window or context,
@@ -309,9 +368,12 @@ class RoutedLLM(FunctionCallingLLM):
             **super().to_payload(),
             "strong": self.strong,
             "weak": self.weak,
-            "scorer": self._serialize_scorer(self.scorer),
+            "scorer": self._serialize_by_name(self.scorer),
             "threshold": self.threshold,
             "strong_share": self.strong_share,
+            "mode": self.mode,
+            "checker": self.checker,
+            "verifier": self._serialize_by_name(self.verifier),
         }
 
     def convert_chat_messages(self, messages: Sequence[ChatMessage]) -> list[Any]:
@@ -483,7 +545,9 @@ class RoutedLLM(FunctionCallingLLM):
 
     def to_config(self) -> RoutingConfig:
         """The routing configuration these fields describe (the client is built from it)."""
-        return adapter_config(self, self.additional_kwargs, self.candidates)
+        return adapter_config(self, self.additional_kwargs, self.candidates).replace(
+            mode=self.mode, checker=self.checker, verifier=self.verifier, cascade_band=self.cascade_band
+        )
 
     def _client_now(self) -> RoutedClient:
         """The client for the fields as they are now: the same one while they are unchanged
@@ -494,8 +558,9 @@ class RoutedLLM(FunctionCallingLLM):
         return self._client
 
     def _model_limits(self) -> tuple[int, int, bool]:
-        """Context window, output limit and tool support of the smaller model, looked up once per set of models."""
-        models = tuple(self.models)
+        """Context window, output limit and tool support of the smallest model, the checker included,
+        looked up once per set of models."""
+        models = (*self.models, *([self.checker] if self.checker else []))
         if self._limits is None or self._limits[0] != models:
             infos = [_model_info(model) for model in models]
             contexts = [_context_of(info) for info in infos]
