@@ -491,9 +491,7 @@ class RoutedChatModel(BaseChatModel):
 
     def to_config(self) -> RoutingConfig:
         """The routing configuration these fields describe (the client is built from it)."""
-        return adapter_config(self, self.model_kwargs, self.models).replace(
-            mode=self.mode, checker=self.checker, verifier=self.verifier, cascade_band=self.cascade_band
-        )
+        return adapter_config(self, self.model_kwargs, self.models)
 
     @property
     def _identifying_params(self) -> dict[str, Any]:

@@ -545,9 +545,7 @@ class RoutedLLM(FunctionCallingLLM):
 
     def to_config(self) -> RoutingConfig:
         """The routing configuration these fields describe (the client is built from it)."""
-        return adapter_config(self, self.additional_kwargs, self.candidates).replace(
-            mode=self.mode, checker=self.checker, verifier=self.verifier, cascade_band=self.cascade_band
-        )
+        return adapter_config(self, self.additional_kwargs, self.candidates)
 
     def _client_now(self) -> RoutedClient:
         """The client for the fields as they are now: the same one while they are unchanged
