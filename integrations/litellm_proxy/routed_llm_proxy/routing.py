@@ -23,10 +23,11 @@ the one :class:`routed_llm.RoutedClient` uses too.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,6 +37,8 @@ from litellm.integrations.custom_logger import CustomLogger
 from routed_llm import ConfigurationError, RoutingConfig
 from routed_llm.config import DEFAULT_SCORER, check_mode, scorer_argument
 from routed_llm.decision import ModelRole, RoutingDecision
+from routed_llm.estimates import CallEstimator
+from routed_llm.pricing import PriceBook
 from routed_llm.routing import Lease, Router, RoutingPolicy
 from routed_llm.scorers.base import RouterScorer
 
@@ -120,6 +123,7 @@ class RoutedLLMRouting(CustomLogger):
         for name in config.litellm_kwargs:
             raise ConfigurationError(name, "not an option of the routing plugin (litellm arguments belong to model_list)")
         self.router: Router = config.build_router()
+        self._estimator = CallEstimator(PriceBook(config.prices))
         self.targets: tuple[str, ...] = tuple(self.router.models)
         self.role_key = role_key
         self.on_error: ModelRole = on_error
@@ -181,16 +185,17 @@ class RoutedLLMRouting(CustomLogger):
         earlier = metadata.get(DECISION_KEY) if metadata is not None else None
         if isinstance(earlier, dict) and earlier.get("model_group") == model:
             # A retry or a re-pick within the same request keeps the first decision.
-            await self._readmit(earlier, groups)
+            await self._readmit(earlier, groups, self._estimate(messages or [], groups, request_kwargs or {}))
             earlier.setdefault("deployments", {}).update(_deployments(groups))
             return groups[_first_available(earlier["order"], groups)]
         await asyncio.to_thread(self._expire_admissions)
-        record = await self._decide(model, messages, groups)
+        record = await self._decide(model, messages, groups, request_kwargs or {})
         if metadata is not None:
             metadata[DECISION_KEY] = record
         return groups[record["target"]]
 
-    async def _decide(self, model: str, messages: list[Any] | None, groups: Mapping[str, list[Any]]) -> dict[str, Any]:
+    async def _decide(self, model: str, messages: list[Any] | None, groups: Mapping[str, list[Any]],
+                      request_kwargs: Mapping[str, Any]) -> dict[str, Any]:
         placed = {"model_group": model, "deployments": _deployments(groups)}
         try:
             decision = await self._route(messages or [])
@@ -205,14 +210,16 @@ class RoutedLLMRouting(CustomLogger):
                     "threshold": None, "admission": None}
         order = self.router.order(decision)
         # Policies may wait on Redis: keep the proxy's event loop serving meanwhile.
-        lease = await asyncio.to_thread(self.router.admit, order)
+        estimate = self._estimate(messages or [], groups, request_kwargs)
+        lease = await asyncio.to_thread(self.router.admit, order, estimate=estimate)
         record = {**_decision_fields(decision), **placed, "policy": decision.policy, "admitted_role": decision.role,
                   "admission": None}
         self._hold(record, lease, order, groups)
         record["routed"] = record["target"]
         return record
 
-    async def _readmit(self, record: dict[str, Any], groups: Mapping[str, list[Any]]) -> None:
+    async def _readmit(self, record: dict[str, Any], groups: Mapping[str, list[Any]],
+                       estimate: Callable[[str], float | None]) -> None:
         """Admit a retry of the request as a call of its own once the last attempt was released.
 
         Every attempt is a call the concurrency cap must count and whose outcome the
@@ -227,8 +234,30 @@ class RoutedLLMRouting(CustomLogger):
             if token is None or token in self._leases:  # router failed (nothing admitted), or still held
                 return
         order = list(record["order"])
-        lease = await asyncio.to_thread(self.router.admit, order)
+        lease = await asyncio.to_thread(self.router.admit, order, estimate=estimate)
         self._hold(record, lease, order, groups)
+
+    def _estimate(self, messages: Sequence[Any], groups: Mapping[str, list[Any]],
+                  request_kwargs: Mapping[str, Any]) -> Callable[[str], float | None]:
+        """What a call to each target may cost before it answers, for a spend budget to reserve:
+        its priciest deployment's price for this prompt's tokens plus the completion allowance
+        (``max_tokens``, else 256 tokens), from litellm's price map or ``prices:``. Computed only
+        when a policy asks (counting tokens is not free), once per target; ``None`` when no
+        deployment of the target is priced. So a proxy that has just started never reserves $0
+        for a priced model (issue 27, B4)."""
+
+        @functools.cache
+        def cost(target: str) -> float | None:
+            found = []
+            for deployment in groups.get(target, []):
+                model = (deployment.get("litellm_params") or {}).get("model")
+                if isinstance(model, str):
+                    tokens = self._estimator.prompt_tokens(model, messages)
+                    found.append(self._estimator.reservation(model, tokens, request_kwargs))
+            priced = [usd for usd in found if usd is not None]
+            return max(priced) if priced else None
+
+        return cost
 
     def _hold(self, record: dict[str, Any], lease: Lease | None, order: list[str],
               groups: Mapping[str, list[Any]]) -> None:

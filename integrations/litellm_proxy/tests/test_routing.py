@@ -330,3 +330,22 @@ async def test_a_slot_comes_back_when_a_later_policy_demotes_what_the_cap_admitt
         await _until(lambda: plugin.in_flight() == 0)
     assert cap.in_flight == 0
     assert provider.models_called().count("big") >= 4  # the latency target's probes still reach the strong model
+
+
+async def test_b4_a_cold_proxy_budget_reserves_from_the_price_table() -> None:
+    """Issue 27 B4 in the proxy: a just-started proxy has seen no call, so a budget that reserved
+    what it had observed reserved $0 and let every concurrent strong request through."""
+    budget = SpendBudget(usd=0.01)
+    plugin = RoutedLLMRouting(FakeScorer(default=0.9), policies=[budget])
+    priced = [{"litellm_params": {"model": "openai/gpt-4o"}, "model_info": {"id": "s", "routed_llm_role": "strong"}},
+              {"litellm_params": {"model": "openai/gpt-4o-mini"}, "model_info": {"id": "w", "routed_llm_role": "weak"}}]
+    one_call = RoutedClient("openai/gpt-4o", "openai/gpt-4o-mini", scorer=FakeScorer())._prices.cost(
+        "openai/gpt-4o", 1, 256)
+    assert one_call is not None and one_call > 0
+    roles = []
+    for _ in range(40):  # no outcome is reported: every reservation stays held, as in a burst
+        request: dict[str, Any] = {"metadata": {}}
+        await plugin.async_filter_deployments("g", priced, HARD, request)
+        roles.append(request["metadata"][DECISION_KEY]["admitted_role"])
+    strong = roles.count("strong")  # the limit holds within one call's cost: 40 went strong before
+    assert 1 <= strong <= budget.usd / one_call + 1, roles
