@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from routed_llm.accounting import Ledger, UsageReport
 from routed_llm.cascade import CallResult, CascadeDeclinedError, CascadeExecutor, CascadeOutcome, EscalationCut, Verdict
-from routed_llm.config import CALL_OPTIONS, DEFAULT_SCORER, CallOptions, RoutingConfig, scorer_argument
+from routed_llm.config import (
+    CALL_OPTIONS,
+    DEFAULT_SCORER,
+    SAMPLE_TEMPERATURE,
+    CallOptions,
+    RoutingConfig,
+    scorer_argument,
+)
 from routed_llm.decision import ModelRole, RoutingDecision
 from routed_llm.errors import ConfigurationError, InvalidPromptError, ProviderError
 from routed_llm.estimates import CallEstimator
@@ -723,6 +730,12 @@ class _CascadeCalls:
         return _Request(request.model_kwargs, chat or request.chat, {} if chat else request.call_kwargs, False,
                         request.estimator, model=self.checker)
 
+    def _sample_request(self) -> _Request:
+        """A further answer of the weak model to the same request (``weak_samples``), sampled."""
+        request = self.request
+        return _Request(request.model_kwargs, request.chat, {**request.call_kwargs, "temperature": SAMPLE_TEMPERATURE},
+                        False, request.estimator, model=self.client.weak)
+
     def _self_check_request(self, cheap: CallResult) -> _Request:
         answer = cheap.reply.content or json.dumps(list(cheap.reply.tool_calls))
         request = self._checker_request(self_check_messages(self.prompt, answer))
@@ -748,14 +761,16 @@ class _CascadeCalls:
         return _guarded(ticket, lambda: _opened(ticket) if self.request.stream else _answered(ticket))
 
     def checkers(self) -> list[Callable[[], CallResult]]:
-        if self.checker is None:
-            return []
+        """The checker's call and the weak model's further samples, each a call of its own."""
 
-        def checker() -> CallResult:
-            ticket = self._ticket("checker", self._checker_request())
-            return _guarded(ticket, lambda: _answered(ticket))
+        def call(request: _Request) -> Callable[[], CallResult]:
+            def checked() -> CallResult:
+                ticket = self._ticket("checker", request)
+                return _guarded(ticket, lambda: _answered(ticket))
 
-        return [checker]
+            return checked
+
+        return [call(request) for request in self._other_requests()]
 
     def self_check(self, cheap: CallResult) -> CallResult:
         ticket = self._ticket("checker", self._self_check_request(cheap))
@@ -773,14 +788,20 @@ class _CascadeCalls:
         return await _aguarded(ticket, _aopened(ticket) if self.request.stream else _aanswered(ticket))
 
     def acheckers(self) -> list[Callable[[], Awaitable[CallResult]]]:
-        if self.checker is None:
-            return []
+        """Async :meth:`checkers`."""
 
-        async def checker() -> CallResult:
-            ticket = self._ticket("checker", self._checker_request())
-            return await _aguarded(ticket, _aanswered(ticket))
+        def call(request: _Request) -> Callable[[], Awaitable[CallResult]]:
+            async def checked() -> CallResult:
+                ticket = self._ticket("checker", request)
+                return await _aguarded(ticket, _aanswered(ticket))
 
-        return [checker]
+            return checked
+
+        return [call(request) for request in self._other_requests()]
+
+    def _other_requests(self) -> list[_Request]:
+        checker = [] if self.checker is None else [self._checker_request()]
+        return checker + [self._sample_request() for _ in range(self.client.config.weak_samples)]
 
     async def aself_check(self, cheap: CallResult) -> CallResult:
         ticket = self._ticket("checker", self._self_check_request(cheap))

@@ -56,6 +56,12 @@ the uncertain band."""
 
 MODES: tuple[str, ...] = get_args(Mode)
 
+MAX_WEAK_SAMPLES = 8
+"""The most further samples of the weak model a cascade takes per request."""
+
+SAMPLE_TEMPERATURE = 0.7
+"""The temperature of a cascade's further weak samples: at 0 they would repeat the first answer."""
+
 DEFAULT_CASCADE_BAND = (0.2, 1.0)
 """``mode="hybrid"``'s band, as shares of typical traffic ordered by the prompt router's score:
 the lowest-scored 20% go straight to the weak model, none straight to the strong one, the rest
@@ -132,6 +138,11 @@ class RoutingConfig:
     verifier: Any = None
     """Cascade: a verifier name, a saved verifier's directory or an instance that judges the cheap
     answer; with ``checker`` and no verifier, agreement with the checker's answer."""
+    weak_samples: int = 0
+    """Cascade: further answers of the weak model (parallel calls at ``temperature``
+    :data:`SAMPLE_TEMPERATURE`) that the agreement verifier compares the cheap answer with,
+    beside a checker's or instead of one: a model that reaches the same answer when sampled
+    again is rarely wrong by chance (0 to :data:`MAX_WEAK_SAMPLES`)."""
     cascade_band: tuple[float, float] = DEFAULT_CASCADE_BAND
     """``mode="hybrid"``: (low, high) shares of typical traffic by the prompt router's score; below
     ``low`` goes straight to the weak model, above ``high`` straight to the strong one, the band
@@ -159,6 +170,11 @@ class RoutingConfig:
         ):
             raise ConfigurationError("verifier", f"must be a verifier name, a verifier or None, got {self.verifier!r}")
         self._freeze("cascade_band", _band(self.cascade_band))
+        if isinstance(self.weak_samples, bool) or not isinstance(self.weak_samples, int) or not (
+            0 <= self.weak_samples <= MAX_WEAK_SAMPLES
+        ):
+            raise ConfigurationError("weak_samples", f"must be a whole number from 0 to {MAX_WEAK_SAMPLES}, "
+                                     f"got {self.weak_samples!r}")
         if self.mode != "route":
             self.check_cascade(self.mode)
 
@@ -166,10 +182,12 @@ class RoutingConfig:
         """Refuse a cascade this config cannot run: N models, or nothing to judge the cheap answer by."""
         if self.models is not None:
             raise ConfigurationError("mode", f"{mode!r} needs strong= and weak= (a cascade escalates from one to the other)")
-        if self.checker is None and getattr(self.verifier, "name", self.verifier) in (None, "agreement"):
+        if self.checker is None and not self.weak_samples and getattr(self.verifier, "name", self.verifier) in (
+            None, "agreement"
+        ):
             raise ConfigurationError(
                 "checker", f"mode={mode!r} needs checker= (a cheap model whose answer the weak model's is compared "
-                f"with), or verifier= one that needs no checker ({', '.join(NEEDS_NO_CHECKER)}, a saved verifier)"
+                f"with) or weak_samples= (the weak model sampled again), or verifier= one that needs no checker ({', '.join(NEEDS_NO_CHECKER)}, a saved verifier)"
             )
 
     @classmethod
@@ -200,8 +218,9 @@ class RoutingConfig:
 
     def build_verifier(self) -> BaseVerifier | None:
         """The verifier a cascade judges the cheap answer with: ``verifier`` resolved, or agreement
-        with the checker when only ``checker`` is given; ``None`` when neither is."""
-        spec = self.verifier if self.verifier is not None else ("agreement" if self.checker is not None else None)
+        (with the checker, the weak samples or both) when only those are given; ``None`` otherwise."""
+        others = self.checker is not None or self.weak_samples > 0
+        spec = self.verifier if self.verifier is not None else ("agreement" if others else None)
         if spec is None:
             return None
         verifier = resolve_verifier(spec)

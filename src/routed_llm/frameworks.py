@@ -57,7 +57,8 @@ because a provider may echo the request's credentials in them."""
 
 ADAPTER_FIELDS = (
     "strong", "weak", "scorer", "threshold", "strong_share", "cost_weight", "policies", "fallback", "prices",
-    "prompt_view", "max_prompt_chars", "mode", "checker", "verifier", "cascade_band",
+    "prompt_view", "max_prompt_chars", "mode", "checker", "verifier", "weak_samples",
+    "cascade_band",
 )
 """The :class:`~routed_llm.RoutingConfig` options both adapters hold as fields of the same name."""
 

@@ -294,3 +294,29 @@ def test_a_self_check_asks_the_checker_about_the_weak_answer() -> None:
         assert (reply.decision.model, cascade["verifier"]) == ("openai/big", "self_check")
         assert cascade["verifier_score"] == pytest.approx(0.9)
         assert [c["role"] for c in cascade["calls"]] == ["weak", "self_check", "strong"]
+
+
+@pytest.mark.parametrize(("sampled", "escalated"), [("A", False), ("B", True)])
+def test_further_weak_samples_check_the_weak_answer_without_a_checker(sampled: str, escalated: bool) -> None:
+    def respond(body: Mapping[str, Any]) -> FakeReply:
+        if body["model"] == "big":
+            return FakeReply(content="B")
+        return FakeReply(content=sampled if body.get("temperature") == 0.7 else "A")  # the samples are sampled
+
+    with FakeProvider(respond) as provider:
+        routed = client(provider, checker=None, weak_samples=2)
+        reply = routed.complete(PROMPT)
+        cascade = reply.decision.extra["cascade"]
+        assert cascade["escalated"] is escalated and cascade["verifier"] == "agreement"
+        assert reply.content == ("B" if escalated else "A")
+        samples = [c for c in cascade["calls"] if c["role"] == "checker"]
+        assert [c["model"] for c in samples] == ["openai/small", "openai/small"]
+        assert all(c["cost"] is not None and c["cost"] > 0 for c in samples)
+        assert sorted(provider.models_called()) == sorted(["small"] * 3 + ["big"] * escalated)
+        assert routed.usage().models["openai/small"].calls == 3
+
+
+@pytest.mark.parametrize("samples", [-1, 9, True, 1.5])
+def test_weak_samples_is_a_small_whole_number(samples: Any) -> None:
+    with pytest.raises(ConfigurationError, match="^weak_samples: "):
+        RoutedClient(strong="openai/big", weak="openai/small", mode="cascade", weak_samples=samples)

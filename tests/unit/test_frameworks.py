@@ -47,7 +47,8 @@ def _fields(**changes: Any) -> SimpleNamespace:
         "strong": "openai/a", "weak": "openai/b", "scorer": FakeScorer(), "threshold": None, "strong_share": None,
         "cost_weight": 0.0, "policies": [], "fallback": False, "prices": None, "prompt_view": "last_user",
         "max_prompt_chars": 4096, "strong_kwargs": {}, "weak_kwargs": {}, "api_key": None, "api_base": None,
-        "timeout": None, "max_retries": None, "mode": "route", "checker": None, "verifier": None, "cascade_band": (0.2, 1.0),
+        "timeout": None, "max_retries": None, "mode": "route", "checker": None, "verifier": None, "weak_samples": 0,
+        "cascade_band": (0.2, 1.0),
     }
     return SimpleNamespace(**{**values, **changes})
 

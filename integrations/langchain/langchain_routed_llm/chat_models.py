@@ -18,6 +18,7 @@ from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
@@ -348,6 +349,9 @@ class RoutedChatModel(BaseChatModel):
     ``logprob``, ``self_check``, ``learned``), a saved verifier directory or an instance;
     ``None`` compares with the ``checker``'s answer."""
 
+    weak_samples: int = 0
+    """Cascade: further answers of the weak model, sampled in parallel, that the agreement verifier
+    compares the cheap answer with (beside a checker's, or instead of one)."""
     cascade_band: tuple[float, float] = DEFAULT_CASCADE_BAND
     """``mode="hybrid"``: (low, high) shares of typical traffic ordered by the scorer's score;
     prompts below ``low`` go straight to the weak model, above ``high`` straight to the strong
@@ -460,6 +464,13 @@ class RoutedChatModel(BaseChatModel):
     @classmethod
     def _candidates(cls, value: list[str | dict[str, Any]] | None) -> list[str | dict[str, Any]] | None:
         return None if value is None else [conceal(item) if isinstance(item, Mapping) else item for item in value]
+
+    def _resolve_model_profile(self) -> ModelProfile:
+        """An empty profile: two models have no single one, and ``None`` would make
+        langchain_core's profile validator assign ``profile`` again on every validation, which
+        with ``validate_assignment`` recursed to the interpreter's limit on each field
+        assignment (about 250 nested validations, swallowed by that validator)."""
+        return ModelProfile()
 
     @model_validator(mode="after")
     def _build_client(self) -> RoutedChatModel:

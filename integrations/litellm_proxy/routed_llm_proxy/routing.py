@@ -52,7 +52,7 @@ HEADER_PREFIX = "x-routed-llm-"
 _ROLES: tuple[ModelRole, ModelRole] = ("strong", "weak")
 _HEADERS = ("scorer", "router", "score", "threshold", "role", "policy", "model")
 _METADATA_KEYS = ("metadata", "litellm_metadata")
-_CASCADE_OPTIONS = ("mode", "checker", "verifier", "cascade_band")
+_CASCADE_OPTIONS = ("mode", "checker", "verifier", "weak_samples", "cascade_band")
 """The configuration's cascade options, which a routing strategy cannot honour."""
 
 
@@ -93,7 +93,7 @@ class RoutedLLMRouting(CustomLogger):
     mid-stream).
 
     ``mode`` is ``"route"`` only: a cascade (``mode="cascade"``/``"hybrid"``, ``checker``,
-    ``verifier``, ``cascade_band``) is refused (:func:`_refuse_cascade` says why); run
+    ``verifier``, ``weak_samples``, ``cascade_band``) is refused (:func:`_refuse_cascade` says why); run
     :class:`routed_llm.RoutedClient` in cascade mode in front of the proxy instead.
     """
 
@@ -389,7 +389,7 @@ def _refuse_cascade(options: Mapping[str, Any]) -> None:
     """
     if options.get("mode") is not None:
         check_mode(options["mode"])
-    given = [name for name in _CASCADE_OPTIONS if options.get(name) not in (None, "route")]
+    given = [name for name in _CASCADE_OPTIONS if options.get(name) not in (None, "route", 0)]
     if given:
         raise ConfigurationError(
             given[0], "the proxy's routing plugin cannot cascade: it picks a deployment before any model has answered, "

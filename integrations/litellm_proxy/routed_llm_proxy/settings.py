@@ -55,7 +55,7 @@ __all__ = ["SECTION", "read_section", "routing_kwargs", "state_from_settings"]
 
 SECTION = "routed_llm"
 _PLAIN = ("scorer", "router", "threshold", "strong_share", "models", "cost_weight", "prompt_view", "max_prompt_chars",
-          "mode", "checker", "verifier", "cascade_band", "role_key", "on_error", "max_call_s")
+          "mode", "checker", "verifier", "weak_samples", "cascade_band", "role_key", "on_error", "max_call_s")
 _POLICIES = ("online_calibrator", "spend_budget", "concurrency_cap", "latency_target")
 _KNOWN = frozenset(_PLAIN + _POLICIES + ("state",))
 
@@ -84,7 +84,7 @@ def routing_kwargs(settings: Mapping[str, Any]) -> dict[str, Any]:
     latency target (the calibrator sets the cut-off, the others may then lower the share).
     The routing options are checked by :class:`routed_llm.RoutingConfig` when the plugin is
     built; the plugin refuses a cascade (``mode: cascade``/``hybrid``, ``checker``,
-    ``verifier``, ``cascade_band``: see :class:`~routed_llm_proxy.RoutedLLMRouting`); ``router`` is the
+    ``verifier``, ``weak_samples``, ``cascade_band``: see :class:`~routed_llm_proxy.RoutedLLMRouting`); ``router`` is the
     deprecated name of ``scorer``.
     """
     unknown = sorted(set(settings) - _KNOWN)

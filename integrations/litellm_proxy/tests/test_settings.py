@@ -137,6 +137,7 @@ def test_the_plugin_module_does_not_need_the_proxy_server() -> None:
     ({"checker": "openai/gpt-4o-mini"}, "checker"),
     ({"verifier": "agreement"}, "verifier"),
     ({"cascade_band": [0.1, 0.9]}, "cascade_band"),
+    ({"weak_samples": 2}, "weak_samples"),
 ])
 def test_a_cascade_is_refused_with_what_to_do_instead(tmp_path: Path, settings: dict[str, Any], field: str) -> None:
     """Issue 25: a routing strategy picks a deployment before any answer exists, so the plugin

@@ -177,3 +177,29 @@ def test_counting_tokens_neither_scores_nor_feeds_policies(provider: FakeProvide
                HumanMessage("second question")]
     trim_messages(history, max_tokens=20, token_counter=llm, strategy="last", include_system=True)
     assert scorer.calls == 0 and online.current_threshold() is None
+
+
+def test_assigning_a_field_validates_once_not_to_the_recursion_limit(provider: FakeProvider) -> None:
+    """langchain_core re-assigns a ``None`` profile on every validation; with
+    ``validate_assignment`` that recursed about 250 validations deep (748 frames) on each
+    assignment, so a garbage collection at that depth failed in pytest's unraisable hook."""
+    import sys
+
+    llm = make_model(provider)
+    deepest = 0
+
+    def depth(frame: Any, event: str, arg: Any) -> None:
+        nonlocal deepest
+        if event == "call":
+            count = 0
+            while frame is not None:
+                count, frame = count + 1, frame.f_back
+            deepest = max(deepest, count)
+
+    base = len(traceback.extract_stack())
+    sys.setprofile(depth)
+    try:
+        llm.threshold = 0.3
+    finally:
+        sys.setprofile(None)
+    assert deepest - base < 60 and llm.profile == {}

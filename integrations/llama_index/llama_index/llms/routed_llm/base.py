@@ -160,6 +160,11 @@ class RoutedLLM(FunctionCallingLLM):
         description="Cascade: what judges the weak answer: a verifier name ('agreement', 'logprob', 'self_check', "
         "'learned'), a saved verifier directory or an instance; None compares with the checker's answer.",
     )
+    weak_samples: int = Field(
+        default=0,
+        description="Cascade: further answers of the weak model, sampled in parallel, that the agreement verifier "
+        "compares the cheap answer with (beside a checker's, or instead of one).",
+    )
     cascade_band: tuple[float, float] = Field(
         default=DEFAULT_CASCADE_BAND,
         description="mode='hybrid': (low, high) shares of typical traffic ordered by the scorer's score; below low "
@@ -222,6 +227,7 @@ class RoutedLLM(FunctionCallingLLM):
         checker: str | None = None,
         verifier: str | BaseVerifier | None = None,
         cascade_band: tuple[float, float] = DEFAULT_CASCADE_BAND,
+        weak_samples: int = 0,
         api_key: str | None = None,
         api_base: str | None = None,
         timeout: float | None = None,
@@ -243,7 +249,7 @@ class RoutedLLM(FunctionCallingLLM):
         ``prices`` (USD per token, by model) price models litellm's cost map lacks;
         ``policies`` (:mod:`routed_llm.routing`: online calibration, an out-of-distribution
         guard, a spend budget, a concurrency cap, a latency target) act on every call.
-        ``mode``, ``checker``, ``verifier`` and ``cascade_band`` set up a cascade (the fields'
+        ``mode``, ``checker``, ``verifier``, ``weak_samples`` and ``cascade_band`` set up a cascade (the fields'
         descriptions).
         ``models`` (with ``cost_weight``) routes among N candidates instead of a strong/weak
         pair, as :class:`routed_llm.RoutedClient` does; ``route_to`` then also takes a
@@ -264,7 +270,7 @@ class RoutedLLM(FunctionCallingLLM):
                      verifier]
             if any(value is not None for value in given) or scorer != DEFAULT_SCORER or mode != "route" or (
                 fallback or additional_kwargs or strong_kwargs or weak_kwargs or prices or policies
-                or tuple(cascade_band) != DEFAULT_CASCADE_BAND
+                or tuple(cascade_band) != DEFAULT_CASCADE_BAND or weak_samples
             ):
                 raise ConfigurationError(
                     "client", "a client carries its own models, scorer, threshold, mode and litellm arguments; "
@@ -276,6 +282,7 @@ class RoutedLLM(FunctionCallingLLM):
             prompt_view, max_prompt_chars, fallback = config.prompt_view, config.max_prompt_chars, config.fallback
             prices, policies = config.prices, config.policies
             mode, checker, verifier, cascade_band = config.mode, config.checker, config.verifier, config.cascade_band
+            weak_samples = config.weak_samples
             additional_kwargs, strong_kwargs, weak_kwargs = config.litellm_kwargs, config.strong_kwargs, config.weak_kwargs
         elif models is None and (strong is None or weak is None):
             raise ConfigurationError("strong" if strong is None else "weak", "is required (or pass models= or client=)")
@@ -294,6 +301,7 @@ class RoutedLLM(FunctionCallingLLM):
             checker=checker,
             verifier=verifier,
             cascade_band=cascade_band,
+            weak_samples=weak_samples,
             api_key=SecretStr(api_key) if api_key is not None else None,
             api_base=api_base,
             timeout=timeout,
