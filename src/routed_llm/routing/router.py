@@ -30,7 +30,7 @@ from routed_llm.prompts import DEFAULT_MAX_PROMPT_CHARS, Messages, PromptView, p
 from routed_llm.routing.fleet import Fleet
 from routed_llm.routing.lease import Lease
 from routed_llm.routing.nmodel import Candidate
-from routed_llm.routing.policy import Grant, RoutingPolicy
+from routed_llm.routing.policy import CostEstimate, Grant, RoutingPolicy
 from routed_llm.routing.threshold import ThresholdPolicy
 from routed_llm.scorers.base import RouterScorer, check_scores
 
@@ -183,23 +183,14 @@ class Router(ABC):
         reserves it); without one, budgets reserve what they have observed.
         """
         wanted = order[0] if wanted is None else wanted
-        role, acting = self.role_of(wanted), None
+        role = self.role_of(wanted)
 
         def cost_in(asked: ModelRole) -> float | None:
             if estimate is None:
                 return None
             return estimate(wanted if self.role_of(wanted) == asked else self.model_for(asked))
 
-        grants: list[tuple[RoutingPolicy, Grant]] = []
-        try:
-            for policy in self.policies:
-                granted = policy.grant(role, cost_in)
-                grants.append((policy, granted))
-                if granted.role != role:
-                    role, acting = granted.role, policy.name
-        except BaseException:
-            Lease(grants, wanted, role).skip()  # what the earlier policies granted goes back to them
-            raise
+        grants, role, acting = self._grants(role, cost_in, wanted)
         model = wanted if role == self.role_of(wanted) else self._redirect(order, role, tried)
         lease = Lease(grants, model or wanted, role, policy=acting, fell_back=fell_back)
         if not model or model in tried:
@@ -209,16 +200,29 @@ class Router(ABC):
 
     def admit_extra(self, model: str, *, estimate: ModelCost | None = None) -> Lease:
         """Admit a call to ``model`` outside the routing choice (a cascade's checker or
-        self-check), in the weak role: a concurrency cap holds a slot for it and a budget
-        reserves and settles its cost like any other call's."""
+        self-check), in the weak role, whatever a policy would move it to: a budget reserves
+        and settles its cost like any other call's (a concurrency cap counts strong calls only)."""
+        grants, _, _ = self._grants("weak", lambda _role: None if estimate is None else estimate(model), model)
+        return Lease(grants, model, "weak")
+
+    def _grants(
+        self, role: ModelRole, cost_in: CostEstimate, model: str
+    ) -> tuple[list[tuple[RoutingPolicy, Grant]], ModelRole, str | None]:
+        """Ask each policy in order to admit a call in ``role``: what each granted, the role
+        they leave it in and the last policy that moved it. If a policy raises, what the
+        earlier ones granted goes back to them before the error propagates."""
         grants: list[tuple[RoutingPolicy, Grant]] = []
+        acting = None
         try:
             for policy in self.policies:
-                grants.append((policy, policy.grant("weak", lambda _role: None if estimate is None else estimate(model))))
+                granted = policy.grant(role, cost_in)
+                grants.append((policy, granted))
+                if granted.role != role:
+                    role, acting = granted.role, policy.name
         except BaseException:
-            Lease(grants, model, "weak").skip()
+            Lease(grants, model, role).skip()
             raise
-        return Lease(grants, model, "weak")
+        return grants, role, acting
 
     def attempts(
         self, decision: RoutingDecision, *, fallback: bool, estimate: ModelCost | None = None
